@@ -1,0 +1,9 @@
+"""jaxhop: a JAX-accelerated, differentiable simulator of associative-memory dynamics."""
+
+from ._integrate import (
+    Solution as Solution,
+    euler_maruyama_step as euler_maruyama_step,
+    integrate as integrate,
+)
+
+__version__ = "0.1.0"
