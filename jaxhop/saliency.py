@@ -1,0 +1,328 @@
+r"""The saliency map of sequential retrieval.
+
+Source: Betteti, Baggio, Zampieri, *A Dynamical Theory of Sequential Retrieval in Input-Driven
+Hopfield Networks* (arXiv 2603.03201, 2026). When memory ``k`` of a sequence is retrieved with
+saliency ``Z_k``, it dwells for ``T_k = ln Z_k`` and hands over to its successor with saliency
+
+.. math::  Z_{k+1} = f_\kappa(Z_k) = \kappa\,(1 - 1/Z_k), \qquad Z > 0,\ \kappa > 0.
+
+A step with ``Z_t ≤ 1`` means the memory cannot be retrieved: the sequence has *collapsed*.
+
+Everything here is closed form except :func:`orbit` / :func:`retrievals`, which iterate the
+map with the shared engine (:func:`jaxhop.integrate`). All functions are pure, work on scalars
+(``vmap`` for batches — or pass arrays: the closed forms broadcast), under ``jit`` and
+``grad``, in float32 by default and float64 with ``jax_enable_x64``.
+
+Facts used (derivations in the spec, ``saliency_idp.md`` §1):
+
+- fixed points ``Z_± = (κ ± √(κ² − 4κ))/2`` (real iff κ ≥ 4), ``Z_+ + Z_− = Z_+ Z_− = κ``;
+- ``f'(Z) = κ/Z²``: ``f'(Z_+) = Z_−/Z_+ < 1`` (stable), ``f'(Z_−) = Z_+/Z_− > 1`` (unstable);
+- with ``Z_t = y_{t+1}/y_t`` the map is the linear recurrence ``y_{t+2} = κ y_{t+1} − κ y_t``,
+  which gives the orbit, the collapse index and the cumulative time in closed form.
+
+Regimes (integer codes, names in :data:`REGIMES`): ``0`` periodic (κ ≥ 4, ``Z_0 ≥ Z_−``:
+converges to ``Z_+``, period ``T_∞ = ln Z_+``), ``1`` collapse (κ ≥ 4, ``Z_0 < Z_−``),
+``2`` decay (κ < 4: every orbit collapses).
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
+
+from ._integrate import integrate
+
+__all__ = [
+    "KAPPA_CRITICAL",
+    "PERIODIC",
+    "COLLAPSE",
+    "DECAY",
+    "REGIMES",
+    "saliency_map",
+    "fixed_points",
+    "multipliers",
+    "period",
+    "regime",
+    "orbit",
+    "retrievals",
+    "soft_retrievals",
+    "collapse_index",
+    "cumulative_time",
+    "dwell_times",
+    "kappa_for_period",
+    "min_period",
+    "is_collapsed",
+]
+
+KAPPA_CRITICAL = 4.0
+"""The saddle-node threshold: fixed points exist iff κ ≥ 4."""
+
+PERIODIC, COLLAPSE, DECAY = 0, 1, 2
+REGIMES = ("periodic", "collapse", "decay")
+"""Names of the regime codes returned by :func:`regime`."""
+
+Scalar = Float[ArrayLike, "..."]
+One = Float[ArrayLike, ""]
+
+
+def _float(x) -> Array:
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        x = x.astype(jnp.result_type(float))
+    return x
+
+
+def min_period() -> float:
+    """``ln 2``: the shortest period any gain gives (``T_∞(4) = ln 2``)."""
+    return math.log(2.0)
+
+
+def saliency_map(kappa: Scalar, z: Scalar) -> Float[Array, ...]:
+    """One step of the map, ``f_κ(Z) = κ(1 − 1/Z)``."""
+    kappa, z = _float(kappa), _float(z)
+    return kappa * (1 - 1 / z)
+
+
+def fixed_points(kappa: Scalar) -> tuple[Float[Array, ...], Float[Array, ...]]:
+    """``(Z_−, Z_+) = (κ ∓ √(κ² − 4κ))/2``; both NaN for κ < 4 (no real fixed point).
+
+    Differentiable for κ > 4 (``dZ_±/dκ = (1 ± (κ − 2)/√(κ² − 4κ))/2``, infinite at κ = 4).
+    """
+    kappa = _float(kappa)
+    disc = kappa * kappa - 4 * kappa
+    real = disc >= 0
+    root = jnp.sqrt(jnp.where(real, disc, 1.0))  # safe where: no NaN gradient below 4
+    nan = jnp.full_like(kappa, jnp.nan)
+    return (
+        jnp.where(real, (kappa - root) / 2, nan),
+        jnp.where(real, (kappa + root) / 2, nan),
+    )
+
+
+def multipliers(kappa: Scalar) -> tuple[Float[Array, ...], Float[Array, ...]]:
+    """Derivatives of the map at the fixed points, ``(f'(Z_−), f'(Z_+)) = (Z_+/Z_−, Z_−/Z_+)``.
+
+    ``f'(Z_+) < 1 < f'(Z_−)`` for κ > 4: ``Z_+`` is stable, ``Z_−`` unstable; both equal 1 at
+    the saddle-node κ = 4. NaN below 4.
+    """
+    z_minus, z_plus = fixed_points(kappa)
+    return z_plus / z_minus, z_minus / z_plus
+
+
+def period(kappa: Scalar) -> Float[Array, ...]:
+    """Asymptotic period ``T_∞ = ln Z_+(κ)`` of the periodic regime; NaN for κ < 4."""
+    return jnp.log(fixed_points(kappa)[1])
+
+
+def kappa_for_period(target_period: Scalar) -> Float[Array, ...]:
+    """Closed-form inverse of :func:`period`: ``κ = Z_+²/(Z_+ − 1)`` with ``Z_+ = e^T``.
+
+    Valid for ``T ≥ ln 2`` (κ ≥ 4). Concrete inputs outside that range raise ``ValueError``;
+    traced inputs (inside ``jit``) give NaN there.
+    """
+    if not isinstance(target_period, jax.core.Tracer):
+        values = np.asarray(target_period, dtype=np.float64)
+        bad = ~np.isfinite(values) | (values < math.log(2.0) - 1e-12)
+        if bad.any():
+            raise ValueError(
+                f"target_period must be finite and >= ln 2 ≈ 0.693147 (the period at κ = 4); "
+                f"got {values[bad].ravel()[0]!r}"
+            )
+    t = _float(target_period)
+    z_plus = jnp.exp(t)
+    kappa = z_plus * z_plus / (z_plus - 1)
+    return jnp.where(t >= math.log(2.0) - 1e-7, kappa, jnp.nan)
+
+
+def regime(kappa: Scalar, z0: Scalar) -> Int[Array, ...]:
+    """Regime code: 0 periodic (κ ≥ 4, Z_0 ≥ Z_−), 1 collapse (κ ≥ 4, Z_0 < Z_−), 2 decay.
+
+    ``Z_0 = Z_−`` exactly is the unstable fixed point and never collapses: it counts as
+    periodic. See :data:`REGIMES` for names.
+    """
+    kappa, z0 = _float(kappa), _float(z0)
+    z_minus, _ = fixed_points(kappa)
+    return jnp.where(
+        kappa < KAPPA_CRITICAL, DECAY, jnp.where(z0 >= z_minus, PERIODIC, COLLAPSE)
+    ).astype(jnp.int32)
+
+
+def collapse_index(kappa: Scalar, z0: Scalar) -> Float[Array, ...]:
+    r"""Closed-form number of retrievals before collapse (``+inf`` in the periodic regime).
+
+    It is the number of indices ``t ≥ 0`` with ``Z_t > 1`` before the first ``Z_t ≤ 1``:
+
+    - κ > 4, ``Z_0 < Z_−``: ``(Z_t − Z_+)/(Z_t − Z_−) = (Z_−/Z_+)^t c_0`` with
+      ``c_0 = (Z_0 − Z_+)/(Z_0 − Z_−)``, and ``Z_t > 1`` iff that ratio exceeds its value
+      ``(Z_+ − 1)²`` at ``Z = 1``, so ``t* = ⌈ln(c_0/(Z_+ − 1)²) / ln(Z_+/Z_−)⌉``.
+    - κ = 4, ``Z_0 < 2``: ``Z_t = 2 + 2d/(2 + t d)``, ``d = Z_0 − 2``, and
+      ``t* = ⌈2/(2 − Z_0) − 2⌉``.
+    - κ < 4: ``Z_t = √κ sin((t+1)θ + φ)/sin(tθ + φ)``, ``θ = arccos(√κ/2)``, and
+      ``√κ sin(ψ + θ) − sin ψ = sin(ψ + 2θ)``, so ``Z_t > 1`` iff ``φ + (t + 2)θ < π``:
+      ``t* = ⌈(π − φ)/θ − 2⌉``.
+
+    All clipped at 0 (``Z_0 ≤ 1`` gives 0). Returned as a float so that ``inf`` can mark the
+    periodic regime. Agrees with :func:`retrievals` (a test); not differentiable (integer).
+    """
+    kappa, z0 = _float(kappa), _float(z0)
+    z_minus, z_plus = fixed_points(kappa)
+    above = kappa > KAPPA_CRITICAL
+    at = kappa == KAPPA_CRITICAL
+    below = kappa < KAPPA_CRITICAL
+
+    # κ > 4 (safe placeholders elsewhere keep every branch finite)
+    zm = jnp.where(above, z_minus, 1.5)
+    zp = jnp.where(above, z_plus, 3.0)
+    z0a = jnp.where(above & (z0 < zm), z0, 0.5 * (1 + zm))
+    c0 = (z0a - zp) / (z0a - zm)
+    t_above = jnp.ceil(jnp.log(c0 / (zp - 1) ** 2) / jnp.log(zp / zm))
+
+    # κ = 4
+    z0b = jnp.where(at & (z0 < 2), z0, 1.0)
+    t_at = jnp.ceil(2 / (2 - z0b) - 2)
+
+    # κ < 4
+    kb = jnp.where(below, kappa, 2.0)
+    sqrt_k = jnp.sqrt(kb)
+    theta = jnp.arccos(sqrt_k / 2)
+    phi = jnp.arctan2(jnp.sin(theta), z0 / sqrt_k - jnp.cos(theta))
+    t_below = jnp.ceil((jnp.pi - phi) / theta - 2)
+
+    finite = jnp.where(above, t_above, jnp.where(at, t_at, t_below))
+    finite = jnp.maximum(finite, 0.0)
+    periodic = regime(kappa, z0) == PERIODIC
+    return jnp.where(periodic, jnp.inf, finite)
+
+
+def cumulative_time(kappa: Scalar, z0: Scalar, n: Int[ArrayLike, ...]) -> Float[Array, ...]:
+    r"""Time spent in the first ``n`` memories, ``T(n) = Σ_{t<n} ln Z_t``, in closed form.
+
+    ``T(n) = ln(y_n/y_0)`` for the linear recurrence ``y_{t+2} = κ y_{t+1} − κ y_t``:
+
+    - κ > 4: ``T(n) = ln(A Z_+^n + B Z_−^n)``, ``A = (Z_0 − Z_−)/(Z_+ − Z_−)``, ``B = 1 − A``;
+    - κ = 4: ``T(n) = n ln 2 + ln(1 + n (Z_0 − 2)/2)``;
+    - κ < 4: ``T(n) = (n/2) ln κ + ln(sin(nθ + φ)/sin φ)`` (θ, φ as in
+      :func:`collapse_index`).
+
+    Defined while the sequence lives (``n ≤`` :func:`collapse_index`); NaN beyond, where the
+    dwell of a non-retrieved memory is meaningless. Differentiable in κ and ``Z_0``.
+    """
+    kappa, z0 = _float(kappa), _float(z0)
+    n_float = jnp.asarray(n).astype(kappa.dtype)
+    z_minus, z_plus = fixed_points(kappa)
+    above = kappa > KAPPA_CRITICAL
+    at = kappa == KAPPA_CRITICAL
+    below = ~(above | at)
+
+    zm = jnp.where(above, z_minus, 1.5)
+    zp = jnp.where(above, z_plus, 3.0)
+    a_coef = (z0 - zm) / (zp - zm)
+    # A Z_+^n + B Z_-^n = Z_+^n (A + B (Z_-/Z_+)^n): factor Z_+^n to avoid overflow.
+    inner_above = a_coef + (1 - a_coef) * (zm / zp) ** n_float
+    t_above = n_float * jnp.log(zp) + jnp.log(jnp.where(inner_above > 0, inner_above, 1.0))
+
+    inner_at = 1 + n_float * (z0 - 2) / 2
+    t_at = n_float * math.log(2.0) + jnp.log(jnp.where(inner_at > 0, inner_at, 1.0))
+
+    kb = jnp.where(below, kappa, 2.0)
+    sqrt_k = jnp.sqrt(kb)
+    theta = jnp.arccos(sqrt_k / 2)
+    phi = jnp.arctan2(jnp.sin(theta), z0 / sqrt_k - jnp.cos(theta))
+    ratio = jnp.sin(n_float * theta + phi) / jnp.sin(phi)
+    t_below = n_float * jnp.log(sqrt_k) + jnp.log(jnp.where(ratio > 0, ratio, 1.0))
+
+    value = jnp.where(above, t_above, jnp.where(at, t_at, t_below))
+    alive = n_float <= collapse_index(kappa, z0)
+    return jnp.where(alive, value, jnp.nan)
+
+
+def _orbit_step(kappa, z, t, key):
+    # After the first Z ≤ 1 the sequence has ended: NaN marks "no memory" from then on.
+    # The double `where` keeps gradients finite (no 1/0 in the untaken branch).
+    alive = z > 1
+    safe_z = jnp.where(alive, z, 2.0)
+    return jnp.where(alive, kappa * (1 - 1 / safe_z), jnp.nan)
+
+
+def orbit(kappa: One, z0: One, steps: int) -> Float[Array, " steps_plus_1"]:
+    """Iterate the map: ``[Z_0, Z_1, …, Z_steps]`` (``steps + 1`` values).
+
+    The first value ``≤ 1`` (the collapse) is kept; every value after it is NaN — no memory is
+    retrieved any more, so there is nothing to report. Differentiable in κ and ``Z_0`` before
+    the collapse. Runs on the shared engine with ``save_every=1``.
+    """
+    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    kappa, z0 = _float(kappa), _float(z0)
+    kappa, z0 = jnp.broadcast_arrays(kappa, z0)
+    z0 = jnp.where(z0 > 0, z0, jnp.nan)  # outside the domain Z > 0
+    sol = integrate(_orbit_step, kappa, z0, num_steps=int(steps), save_every=1)
+    return sol.ys
+
+
+def dwell_times(kappa: One, z0: One, n: int) -> Float[Array, " n"]:
+    """Dwell times ``T_k = ln Z_k`` of the first ``n`` memories (NaN after a collapse)."""
+    zs = orbit(kappa, z0, n - 1) if n > 0 else jnp.zeros((0,), _float(kappa).dtype)
+    return jnp.where(zs > 1, jnp.log(jnp.where(zs > 0, zs, 1.0)), jnp.nan)
+
+
+def _count_step(kappa, state, t, key):
+    z, count = state
+    alive = z > 1
+    count = count + alive.astype(count.dtype)
+    return _orbit_step(kappa, z, t, key), count
+
+
+def retrievals(kappa: One, z0: One, max_steps: int) -> Int[Array, ""]:
+    """Number of retrievals by iteration: indices ``t < max_steps`` with ``Z_t > 1`` before the
+    first ``Z_t ≤ 1``.
+
+    Capped at ``max_steps`` (the periodic regime, and slow decays, reach the cap). Keeps only
+    the running state — O(1) memory whatever ``max_steps`` is. Agrees with
+    :func:`collapse_index` below the cap.
+    """
+    if isinstance(max_steps, bool) or int(max_steps) != max_steps or max_steps < 0:
+        raise ValueError(f"max_steps must be a non-negative integer, got {max_steps!r}")
+    kappa, z0 = _float(kappa), _float(z0)
+    z0 = jnp.where(z0 > 0, z0, jnp.nan)
+    state0 = (z0, jnp.zeros(jnp.shape(z0), jnp.int32))
+    sol = integrate(_count_step, kappa, state0, num_steps=int(max_steps))
+    return sol.final[1]
+
+
+def _soft_step(kappa, state, t, key):
+    z, survive, total, temperature = state
+    # Probability-like survival: product over s ≤ t of σ((Z_s − 1)/τ).
+    survive = survive * jax.nn.sigmoid((z - 1) / temperature)
+    total = total + survive
+    # Keep Z away from the pole so the smooth surrogate stays finite after a collapse.
+    z_next = kappa * (1 - 1 / jnp.maximum(z, 0.5))
+    return z_next, survive, total, temperature
+
+
+def soft_retrievals(
+    kappa: One,
+    z0: One,
+    max_steps: int,
+    temperature: float = 0.05,
+) -> Float[Array, ""]:
+    r"""Smooth surrogate of :func:`retrievals` for gradient fitting (ours).
+
+    ``R_τ = Σ_{t<max_steps} Π_{s≤t} σ((Z_s − 1)/τ)``: each hard indicator ``[Z_s > 1]`` of the
+    running product is replaced by a logistic of width τ. As τ → 0 it tends to the hard count
+    (away from orbits that touch ``Z = 1``); for τ > 0 it is differentiable in κ and ``Z_0``.
+    """
+    kappa, z0 = _float(kappa), _float(z0)
+    one = jnp.ones_like(z0)
+    state0 = (z0, one, jnp.zeros_like(z0), jnp.asarray(temperature, z0.dtype))
+    sol = integrate(_soft_step, kappa, state0, num_steps=int(max_steps))
+    return sol.final[2]
+
+
+def is_collapsed(kappa: Scalar, z0: Scalar, n: Int[ArrayLike, ...]) -> Bool[Array, ...]:
+    """Whether the sequence has collapsed within its first ``n`` memories."""
+    return collapse_index(kappa, z0) < jnp.asarray(n)
