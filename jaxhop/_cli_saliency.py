@@ -1,0 +1,86 @@
+"""``jaxhop saliency`` and ``jaxhop fit-period``: the saliency map from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+
+from .cli import UsageError, add_output_options, check_positive
+
+
+def _saliency(args: argparse.Namespace) -> dict:
+    from . import saliency as sal
+
+    check_positive("--kappa", args.kappa)
+    check_positive("--z0", args.z0)
+    if args.steps < 0:
+        raise UsageError(f"--steps must be an integer >= 0 (got {args.steps})")
+    z_minus, z_plus = (float(v) for v in sal.fixed_points(args.kappa))
+    code = int(sal.regime(args.kappa, args.z0))
+    orbit = np.asarray(sal.orbit(args.kappa, args.z0, args.steps), dtype=np.float64)
+    orbit = orbit[~np.isnan(orbit)]  # the orbit ends at its collapse
+    index = float(sal.collapse_index(args.kappa, args.z0))
+    period = float(sal.period(args.kappa))
+    multiplier_minus, multiplier_plus = (float(v) for v in sal.multipliers(args.kappa))
+    return {
+        "kappa": args.kappa,
+        "z0": args.z0,
+        "z_plus": z_plus if math.isfinite(z_plus) else None,
+        "z_minus": z_minus if math.isfinite(z_minus) else None,
+        "multiplier_z_plus": multiplier_plus if math.isfinite(multiplier_plus) else None,
+        "multiplier_z_minus": multiplier_minus if math.isfinite(multiplier_minus) else None,
+        "regime": sal.REGIMES[code],
+        "retrievals": int(index) if math.isfinite(index) else None,
+        "period": period if code == sal.PERIODIC and math.isfinite(period) else None,
+        "orbit": orbit.tolist(),
+    }
+
+
+def _fit_period(args: argparse.Namespace) -> dict:
+    from . import fit, saliency as sal
+
+    if not (math.isfinite(args.target) and args.target > math.log(2.0)):
+        raise UsageError(
+            f"--target must be a finite period > ln 2 ≈ 0.693147 (got {args.target}); "
+            "no gain gives a shorter period"
+        )
+    if args.max_steps < 1:
+        raise UsageError(f"--max-steps must be an integer >= 1 (got {args.max_steps})")
+    result = fit.fit_kappa_to_period(args.target, steps=args.max_steps, tol=args.tol)
+    steps = int(result.steps)
+    return {
+        "target": args.target,
+        "kappa": float(result.kappa),
+        "period": float(result.period),
+        "steps": steps,
+        "converged": bool(result.converged),
+        "abs_error": abs(float(result.period) - args.target),
+        "closed_form_kappa": float(sal.kappa_for_period(args.target)),
+        "losses": np.asarray(result.losses)[:steps].tolist(),
+    }
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "saliency",
+        help="fixed points, regime, retrievals, period and orbit of Z → κ(1 − 1/Z)",
+        description="The saliency map Z_{t+1} = κ(1 − 1/Z_t) for one (κ, Z0).",
+    )
+    parser.add_argument("--kappa", type=float, required=True, help="gain κ > 0")
+    parser.add_argument("--z0", type=float, required=True, help="initial saliency Z0 > 0")
+    parser.add_argument("--steps", type=int, default=20, help="orbit length (default 20)")
+    add_output_options(parser)
+    parser.set_defaults(handler=_saliency)
+
+    parser = subparsers.add_parser(
+        "fit-period",
+        help="fit the gain κ whose asymptotic period ln Z_+ equals a target, by gradient",
+        description="Fit κ so that ln Z_+(κ) = T with optax (L-BFGS); compare the closed form.",
+    )
+    parser.add_argument("--target", type=float, required=True, help="target period T > ln 2")
+    parser.add_argument("--max-steps", type=int, default=200, help="optimizer steps (200)")
+    parser.add_argument("--tol", type=float, default=1e-6, help="stop when |ΔT| ≤ tol")
+    add_output_options(parser)
+    parser.set_defaults(handler=_fit_period)
