@@ -12,6 +12,7 @@ every update receives ``value``, ``grad`` and ``value_fn`` as extra arguments.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -24,7 +25,14 @@ from jaxtyping import Array, ArrayLike, Bool, Float, Int, PyTree
 
 from . import saliency
 
-__all__ = ["FitResult", "KappaFit", "fit", "fit_kappa_to_period", "fit_kappa_to_dwell_times"]
+__all__ = [
+    "FitResult",
+    "KappaFit",
+    "fit",
+    "fit_kappa_to_period",
+    "fit_kappa_to_dwell_times",
+    "fit_kappa_to_retrievals",
+]
 
 
 class FitResult(eqx.Module):
@@ -176,14 +184,28 @@ def fit_kappa_to_period(
     Compare with the closed form :func:`jaxhop.saliency.kappa_for_period`.
 
     Raises ``ValueError`` for targets that no gain reaches (``T ≤ ln 2``, non-finite).
+    Compiled once per target shape and optimizer: pass the same optimizer object to reuse
+    the compilation across calls.
     """
     _check_period_targets(target)
     if not kappa0 > 4:
         raise ValueError(f"kappa0 must be > 4 (periodic regime), got {kappa0!r}")
+    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
     target = jnp.asarray(target, dtype=jnp.result_type(float))
-    optimizer = optax.lbfgs() if optimizer is None else optimizer
+    optimizer = _default_lbfgs() if optimizer is None else optimizer
     raw0 = jnp.full(target.shape, math.log(kappa0 - 4), target.dtype)
+    return _fit_periods(raw0, target, optimizer, int(steps), float(tol))
 
+
+@functools.cache
+def _default_lbfgs() -> optax.GradientTransformation:
+    # One instance, so the jit cache (keyed on the optimizer) is hit on every call.
+    return optax.lbfgs()
+
+
+@eqx.filter_jit
+def _fit_periods(raw0, target, optimizer, steps, tol) -> KappaFit:
     def one(raw, t):
         return fit(_period_loss, raw, optimizer, steps, tol=tol * tol, args=(t,))
 
@@ -224,7 +246,7 @@ def fit_kappa_to_dwell_times(
         raise ValueError("target_dwells must be a non-empty 1-D sequence")
     if not z0 > 1:
         raise ValueError(f"z0 must be > 1 (a retrievable first memory), got {z0!r}")
-    optimizer = optax.lbfgs() if optimizer is None else optimizer
+    optimizer = _default_lbfgs() if optimizer is None else optimizer
     raw0 = jnp.asarray(math.log(kappa0 - 4), target_dwells.dtype)
     result = fit(
         _dwell_loss,
@@ -235,6 +257,64 @@ def fit_kappa_to_dwell_times(
         args=(target_dwells, jnp.asarray(z0, target_dwells.dtype)),
     )
     kappa = _kappa_from_raw(result.params)
+    return KappaFit(
+        kappa=kappa,
+        period=saliency.period(kappa),
+        losses=result.losses,
+        steps=result.steps,
+        converged=result.converged,
+    )
+
+
+def _retrieval_loss(raw, target, z0, max_steps, temperature):
+    # κ = e^u > 0: collapse after k retrievals needs the decay (κ < 4) or collapse regime.
+    kappa = jnp.exp(raw)
+    soft = saliency.soft_retrievals(kappa, z0, max_steps, temperature)
+    return (soft - target) ** 2
+
+
+def fit_kappa_to_retrievals(
+    retrievals: int,
+    z0: float,
+    *,
+    optimizer: optax.GradientTransformation | None = None,
+    steps: int = 300,
+    temperature: float = 0.05,
+    kappa0: float = 3.0,
+) -> KappaFit:
+    """Fit κ so that the sequence from ``Z_0 = z0`` collapses after exactly ``retrievals``
+    retrievals, through the smooth surrogate :func:`jaxhop.saliency.soft_retrievals` (ours).
+
+    Minimises ``(R_τ(κ) − k)²`` over ``u = ln κ`` with Adam (default ``optax.adam(0.02)``);
+    ``period`` of the result is NaN when the fitted κ is below 4. Check the hard count with
+    :func:`jaxhop.saliency.collapse_index` afterwards — the surrogate is an approximation
+    whose error shrinks with ``temperature``.
+    """
+    if isinstance(retrievals, bool) or int(retrievals) != retrievals or retrievals < 1:
+        raise ValueError(f"retrievals must be a positive integer, got {retrievals!r}")
+    if not z0 > 1:
+        raise ValueError(f"z0 must be > 1 (a retrievable first memory), got {z0!r}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    if not kappa0 > 0:
+        raise ValueError(f"kappa0 must be > 0, got {kappa0!r}")
+    dtype = jnp.result_type(float)
+    optimizer = optax.adam(0.02) if optimizer is None else optimizer
+    max_steps = 4 * int(retrievals) + 20
+    result = fit(
+        _retrieval_loss,
+        jnp.asarray(math.log(kappa0), dtype),
+        optimizer,
+        steps,
+        tol=0.01,
+        args=(
+            jnp.asarray(float(retrievals), dtype),
+            jnp.asarray(z0, dtype),
+            max_steps,
+            temperature,
+        ),
+    )
+    kappa = jnp.exp(result.params)
     return KappaFit(
         kappa=kappa,
         period=saliency.period(kappa),

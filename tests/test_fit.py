@@ -90,3 +90,27 @@ def test_bad_fit_arguments():
         jh.fit.fit(lambda x: x**2, jnp.asarray(1.0), steps=0)
     with pytest.raises(ValueError, match="z0"):
         jh.fit.fit_kappa_to_dwell_times([1.0, 1.1], 0.9)
+
+
+@pytest.mark.parametrize("k", [3, 5, 8])
+def test_fit_kappa_to_retrievals_hits_the_hard_count(k):
+    result = jh.fit.fit_kappa_to_retrievals(k, 3.0)
+    assert float(jh.saliency.collapse_index(result.kappa, 3.0)) == k
+    assert int(jh.saliency.retrievals(result.kappa, 3.0, 1000)) == k
+
+
+def test_fit_kappa_to_period_does_not_retrace(monkeypatch):
+    """A second call with new targets of the same shape reuses the compilation."""
+    traces = []
+    original = jh.fit._period_loss
+
+    def counting(raw, target):
+        traces.append(1)
+        return original(raw, target)
+
+    monkeypatch.setattr(jh.fit, "_period_loss", counting)
+    jh.fit.fit_kappa_to_period(np.linspace(1.0, 2.0, 8))
+    first = len(traces)
+    for shift in (0.1, 0.2, 0.3):
+        jh.fit.fit_kappa_to_period(np.linspace(1.0, 2.0, 8) + shift)
+    assert first > 0 and len(traces) == first
