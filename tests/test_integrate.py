@@ -146,3 +146,21 @@ def test_diffusion_without_key_raises():
         jh.integrate(
             step, OU(jnp.asarray(1.0), jnp.asarray(1.0)), jnp.asarray(0.0), num_steps=3, dt=0.1
         )
+
+
+def _compiled_bytes(num_steps, save_every):
+    def decay(model, y, t, key):
+        return 0.99 * y + 0.01
+
+    run = jax.jit(lambda y: jh.integrate(decay, None, y, num_steps=num_steps, save_every=save_every))
+    analysis = run.lower(jnp.ones(1000)).compile().memory_analysis()
+    return analysis.output_size_in_bytes + analysis.temp_size_in_bytes
+
+
+def test_final_state_only_memory_does_not_grow_with_steps():
+    """No trajectory is stored unless asked: compiled memory is independent of num_steps."""
+    state_bytes = 1000 * 4
+    assert _compiled_bytes(10, None) == _compiled_bytes(100_000, None) < 2 * state_bytes
+    # thinning stores num_steps / save_every + 1 states, and no more
+    thinned = _compiled_bytes(10_000, 100)
+    assert 101 * state_bytes <= thinned < 3 * 101 * state_bytes
