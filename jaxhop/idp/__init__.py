@@ -1,0 +1,46 @@
+"""IDP Hopfield networks and two-timescale sequential retrieval (spec ``saliency_idp.md`` §2–§4).
+
+- memories: :func:`random_memories`, :func:`hadamard_memories`, saliency read-out
+  :func:`saliencies_from_input` and input synthesis :func:`input_from_saliencies`;
+- IDP network :class:`IDPNetwork` and the additive comparator :class:`AdditiveNetwork`, driven
+  by a piecewise-constant :class:`SaliencySchedule`, simulated by :func:`simulate`; the
+  published experiments (:func:`published_experiment`);
+- the two-timescale network :class:`SequenceNetwork` (reconstruction), simulated by
+  :func:`simulate_sequence`, its events (:func:`extract_events`) and the exact ε → 0 fast path
+  (:func:`adiabatic_events`); fitting κ through the simulation (:func:`fit_kappa_to_dwell`).
+"""
+
+from ._dynamics import (
+    ExperimentResult as ExperimentResult,
+    glitch_schedule as glitch_schedule,
+    published_experiment as published_experiment,
+    published_saliencies as published_saliencies,
+    pulse_schedule as pulse_schedule,
+    simulate as simulate,
+    window_schedule as window_schedule,
+)
+from ._events import (
+    SequenceEvents as SequenceEvents,
+    adiabatic_events as adiabatic_events,
+    extract_events as extract_events,
+)
+from ._memories import (
+    hadamard_memories as hadamard_memories,
+    input_from_saliencies as input_from_saliencies,
+    random_memories as random_memories,
+    saliencies_from_input as saliencies_from_input,
+)
+from ._network import (
+    ACTIVATIONS as ACTIVATIONS,
+    AdditiveNetwork as AdditiveNetwork,
+    IDPNetwork as IDPNetwork,
+    SaliencySchedule as SaliencySchedule,
+    activation as activation,
+)
+from ._sequence import (
+    DRIVES as DRIVES,
+    SequenceNetwork as SequenceNetwork,
+    cyclic_successor as cyclic_successor,
+    sequence_init as sequence_init,
+    simulate_sequence as simulate_sequence,
+)

@@ -1,0 +1,213 @@
+r"""Simulating IDP and additive networks, and the published IDP experiments.
+
+Dynamics run on the shared engine (:func:`jaxhop.integrate`) with the Euler–Maruyama step
+``y ← y + drift(y, α(t)) dt + σ √dt ξ`` (published ``dt = 0.01``). Only overlaps are saved.
+
+Published experiment settings (Betteti et al., Sci. Adv. 2025; spec ``saliency_idp.md`` §2):
+``N = 1024``, ``P = 10``, ``σ = 8``, windows of 10 time units. Input ``j`` targets memory ``j``
+with ``α_j ~ U[2, 3.5]``, the previously targeted memory ``~ U[0.2, 0.6]``, all others
+``~ U[0.8, 1.5]``; each saliency vector is rescaled to sum ``√(PN)``. Glitch schedule: ``u_1`` on
+[0, 8), ``u_2`` on [8, 10), ``u_1`` on [10, 15), ``u_2`` on [15, 19), ``u_3`` on [19, 25); the
+additive comparator sees the same inputs only in short windows [0,1), [8,9), [10,11), [15,16),
+[19,20). Initial state ``y(0) ~ N(0, I)``; memories i.i.d. ±1 with a zeroed diagonal, tanh
+activation with gain 10 (the published code's choices).
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, Int, PRNGKeyArray
+
+from .._integrate import Solution, euler_maruyama_step, integrate
+from ._memories import random_memories
+from ._network import AdditiveNetwork, IDPNetwork, SaliencySchedule
+
+__all__ = [
+    "simulate",
+    "published_saliencies",
+    "window_schedule",
+    "glitch_schedule",
+    "pulse_schedule",
+    "ExperimentResult",
+    "published_experiment",
+]
+
+Network = IDPNetwork | AdditiveNetwork
+
+
+def _drift(model, t, y):
+    network, schedule = model
+    return network.drift(y, schedule(t))
+
+
+def _diffusion(model, t, y):
+    return jnp.asarray(model[0].noise, y.dtype)
+
+
+def _check_time(t1: float, dt: float, save_every: int | None) -> int:
+    if not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
+    if not (math.isfinite(t1) and t1 > 0):
+        raise ValueError(f"t1 must be a finite number > 0, got {t1!r}")
+    num_steps = round(t1 / dt)
+    if save_every is not None and num_steps % save_every:
+        num_steps += save_every - num_steps % save_every
+    return num_steps
+
+
+def simulate(
+    network: Network,
+    schedule: SaliencySchedule,
+    y0: Float[Array, " n"],
+    *,
+    t1: float,
+    dt: float = 0.01,
+    key: PRNGKeyArray | None = None,
+    save_every: int | None = 10,
+) -> Solution:
+    """Run one trial from ``y0`` for ``t1`` time units under ``schedule``.
+
+    Returns the engine's :class:`~jaxhop.Solution` whose ``ys`` are the signed overlaps
+    ``m(t)`` (saved every ``save_every`` steps) and ``final`` the final potentials. A `key` is
+    required when ``network.noise > 0``. The number of steps is ``t1/dt`` rounded up to a
+    multiple of ``save_every``.
+    """
+    num_steps = _check_time(t1, dt, save_every)
+    if network.noise > 0 and key is None:
+        raise ValueError("key is required when network.noise > 0")
+    step = euler_maruyama_step(_drift, _diffusion if network.noise > 0 else None, dt=dt)
+    return integrate(
+        step,
+        (network, schedule),
+        y0,
+        num_steps=num_steps,
+        dt=dt,
+        key=key,
+        save_every=save_every,
+        save_fn=network.overlaps if save_every is not None else None,
+    )
+
+
+def published_saliencies(
+    key: PRNGKeyArray, num_memories: int, size: int, num_inputs: int = 3
+) -> Float[Array, "inputs p"]:
+    """Saliency vectors of the published inputs ``u_1 … u_k`` (rows): input ``j`` targets memory
+    ``j`` (``U[2, 3.5]``), memory ``j − 1`` was the previous target (``U[0.2, 0.6]``), the rest
+    ``U[0.8, 1.5]``; each row rescaled to sum ``√(P N)``."""
+    if not 1 <= num_inputs <= num_memories:
+        raise ValueError(f"num_inputs must be in [1, num_memories={num_memories}]")
+    dtype = jnp.result_type(float)
+    k_target, k_prev, k_rest = jax.random.split(key, 3)
+    shape = (num_inputs, num_memories)
+    rest = jax.random.uniform(k_rest, shape, dtype, 0.8, 1.5)
+    target = jax.random.uniform(k_target, shape, dtype, 2.0, 3.5)
+    previous = jax.random.uniform(k_prev, shape, dtype, 0.2, 0.6)
+    j = np.arange(num_inputs)[:, None]
+    mu = np.arange(num_memories)[None, :]
+    alpha = jnp.where(mu == j, target, jnp.where((mu == j - 1) & (j > 0), previous, rest))
+    return alpha * (math.sqrt(num_memories * size) / jnp.sum(alpha, axis=1, keepdims=True))
+
+
+def _schedule(breaks, rows, saliencies) -> SaliencySchedule:
+    zeros = jnp.zeros_like(saliencies[0])
+    values = jnp.stack([zeros if r is None else saliencies[r] for r in rows])
+    return SaliencySchedule(jnp.asarray(breaks, saliencies.dtype), values)
+
+
+def window_schedule(saliencies: Float[Array, "inputs p"], window: float = 10.0) -> SaliencySchedule:
+    """Input ``j`` on ``[j·window, (j+1)·window)``, one window per row of ``saliencies``."""
+    k = saliencies.shape[0]
+    return _schedule([window * i for i in range(k + 1)], list(range(k)), saliencies)
+
+
+def glitch_schedule(saliencies: Float[Array, "inputs p"]) -> SaliencySchedule:
+    """The published glitch: u₁ [0,8), u₂ [8,10), u₁ [10,15), u₂ [15,19), u₃ [19,25)."""
+    return _schedule([0, 8, 10, 15, 19, 25], [0, 1, 0, 1, 2], saliencies)
+
+
+def pulse_schedule(saliencies: Float[Array, "inputs p"]) -> SaliencySchedule:
+    """The glitch inputs present only in the short windows [0,1), [8,9), [10,11), [15,16),
+    [19,20) (no input in between) — how the additive comparator is driven."""
+    breaks = [0, 1, 8, 9, 10, 11, 15, 16, 19, 20]
+    return _schedule(breaks, [0, None, 1, None, 0, None, 1, None, 2], saliencies)
+
+
+GLITCH_TARGETS = ((0.0, 0), (8.0, 1), (10.0, 0), (15.0, 1), (19.0, 2))
+
+
+class ExperimentResult(eqx.Module):
+    """Overlap trajectories of a published experiment, batched over trials.
+
+    ``ts`` (saved times), ``idp_overlaps`` and ``additive_overlaps`` (trials × times × P,
+    signed), ``targets`` (the memory the input targets at each saved time).
+    """
+
+    ts: Float[Array, " times"]
+    idp_overlaps: Float[Array, "trials times p"]
+    additive_overlaps: Float[Array, "trials times p"]
+    targets: Int[Array, " times"]
+
+
+def published_experiment(
+    key: PRNGKeyArray,
+    *,
+    trials: int = 8,
+    kind: str = "glitch",
+    size: int = 1024,
+    num_memories: int = 10,
+    noise: float = 8.0,
+    dt: float = 0.01,
+    save_every: int = 10,
+) -> ExperimentResult:
+    """Run the published IDP experiment for ``trials`` independent trials (vmapped).
+
+    ``kind="glitch"``: IDP under :func:`glitch_schedule`, additive under
+    :func:`pulse_schedule`, 25 time units. ``kind="windows"``: three 10-unit windows for both
+    models, 30 time units. Each trial draws its own saliencies, ``y(0) ~ N(0, I)`` and noise;
+    the memories are shared.
+    """
+    if kind not in ("glitch", "windows"):
+        raise ValueError(f"kind must be 'glitch' or 'windows', got {kind!r}")
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"trials must be an integer >= 1, got {trials!r}")
+    k_mem, k_trials = jax.random.split(key)
+    memories = random_memories(k_mem, size, num_memories)
+    common = dict(activation="tanh", gain=10.0, zero_diagonal=True, noise=noise)
+    idp = IDPNetwork(memories, **common)
+    additive = AdditiveNetwork(memories, **common)
+    t1 = 25.0 if kind == "glitch" else 30.0
+    ts, idp_m, add_m = _run_trials(
+        idp, additive, jax.random.split(k_trials, trials), kind, t1, dt, save_every
+    )
+    if kind == "glitch":
+        starts, targets = zip(*GLITCH_TARGETS)
+    else:
+        starts, targets = (0.0, 10.0, 20.0), (0, 1, 2)
+    index = np.searchsorted(np.asarray(starts), np.asarray(ts), side="right") - 1
+    return ExperimentResult(ts, idp_m, add_m, jnp.asarray(np.asarray(targets)[index]))
+
+
+@eqx.filter_jit
+def _run_trials(idp, additive, keys, kind, t1, dt, save_every):
+    size, p = idp.memories.shape
+
+    def trial(key):
+        k_alpha, k_y0, k_idp, k_add = jax.random.split(key, 4)
+        saliencies = published_saliencies(k_alpha, p, size)
+        y0 = jax.random.normal(k_y0, (size,), idp.memories.dtype)
+        if kind == "glitch":
+            idp_sched, add_sched = glitch_schedule(saliencies), pulse_schedule(saliencies)
+        else:
+            idp_sched = add_sched = window_schedule(saliencies)
+        run = dict(t1=t1, dt=dt, save_every=save_every)
+        sol_idp = simulate(idp, idp_sched, y0, key=k_idp, **run)
+        sol_add = simulate(additive, add_sched, y0, key=k_add, **run)
+        return sol_idp.ts, sol_idp.ys, sol_add.ys
+
+    ts, idp_m, add_m = jax.vmap(trial)(keys)
+    return ts[0], idp_m, add_m
