@@ -12,6 +12,10 @@ of each retrieved memory and the collapse. Definitions (ours):
   are smooth in the parameters, so gradients flow through them (the sample index is discrete);
 - the dwell time of entry k is the next entry time minus this one; for the last entry it is
   the collapse time minus the entry time if the sequence collapsed, else NaN (still running);
+- the *exit time* of entry k is where its saliency ``α_μ`` falls through 1 (interpolated), the
+  theory's moment at which μ stops being an equilibrium; exit-to-exit differences are the
+  theory's dwell times ``T_k = ln Z_k`` without the short escape delay, and since ``α`` is slow
+  they are the smoothest read-out for gradients;
 - *collapsed*: at the last sample no memory is dominant and every saliency is ≤ 1 (the origin
   is then stable: no memory can be retrieved again). The collapse time is where the last
   dominant memory's ``|m|`` fell below the threshold.
@@ -45,14 +49,15 @@ class SequenceEvents(eqx.Module):
     """Transition events of one run (``max_events`` slots; see :mod:`jaxhop.idp._events`).
 
     **Fields:** `memories` (index entered, −1 padding), `entry_times`, `entry_saliencies`
-    (``Z_k``), `dwell_times` (``T_k``), `num_entries`, `collapsed`, `collapse_time` (NaN if
-    none).
+    (``Z_k``), `dwell_times` (``T_k``), `exit_times` (``α_μ`` reaches 1; NaN if not in the run),
+    `num_entries`, `collapsed`, `collapse_time` (NaN if none).
     """
 
     memories: Int[Array, " k"]
     entry_times: Float[Array, " k"]
     entry_saliencies: Float[Array, " k"]
     dwell_times: Float[Array, " k"]
+    exit_times: Float[Array, " k"]
     num_entries: Int[Array, ""]
     collapsed: Bool[Array, ""]
     collapse_time: Float[Array, ""]
@@ -108,6 +113,16 @@ def extract_events(
     alpha0, alpha1 = saliencies[before, column], saliencies[entries, column]
     entry_saliencies = alpha0 + w * (alpha1 - alpha0)
 
+    # Exit: first sample at or after the entry where α of the entered memory is below 1.
+    alpha_entered = saliencies[:, column].T  # (max_events, samples)
+    below = (alpha_entered < 1) & (index[None, :] >= entries[:, None])
+    exit_sample = jnp.argmax(below, axis=1)
+    has_exit = jnp.any(below, axis=1) & (exit_sample > 0)
+    exit_before = jnp.maximum(exit_sample - 1, 0)
+    rows = jnp.arange(max_events)
+    e0, e1 = alpha_entered[rows, exit_before], alpha_entered[rows, exit_sample]
+    exit_times = ts[exit_before] + _crossing(e0, e1, 1.0) * (ts[exit_sample] - ts[exit_before])
+
     final = last_active[-1]
     collapsed = (dominant[-1] < 0) & (final >= 0) & jnp.all(saliencies[-1] <= 1)
     after = jnp.minimum(final + 1, num_samples - 1)
@@ -128,6 +143,7 @@ def extract_events(
         entry_times=jnp.where(valid, entry_times, nan),
         entry_saliencies=jnp.where(valid, entry_saliencies, nan),
         dwell_times=dwell_times,
+        exit_times=jnp.where(valid & has_exit, exit_times, nan),
         num_entries=num_entries,
         collapsed=collapsed,
         collapse_time=collapse_time,
@@ -209,6 +225,7 @@ def adiabatic_events(
         entry_times=entry_times,
         entry_saliencies=entry_saliencies,
         dwell_times=dwell_times,
+        exit_times=entry_times + dwell_times,
         num_entries=num_entries,
         collapsed=collapsed,
         collapse_time=collapse_time.astype(dtype),

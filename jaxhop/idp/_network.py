@@ -115,7 +115,7 @@ class IDPNetwork(eqx.Module):
     def dense_weights(self, saliencies: Float[Array, " p"]) -> Float[Array, "n n"]:
         """The N×N matrix ``W(α)`` — for tests and baselines only, never in the dynamics."""
         n = self.memories.shape[0]
-        w = (self.memories * saliencies) @ self.memories.T / n
+        w = (self.memories * saliencies[None, :]) @ self.memories.T / n
         if self.zero_diagonal:
             w = w - jnp.diag(jnp.diag(w))
         return w

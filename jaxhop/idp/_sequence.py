@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
@@ -57,7 +58,10 @@ class SequenceNetwork(eqx.Module):
 
     **Fields:** `memories` Ξ (N×P, orthogonal ±1), `successor` S (P×P), `kappa` the gain κ (a
     float array leaf, so ``jax.grad`` reaches it); static: `eps` the fast time constant ε,
-    `noise` σ, `drive` (``"abs"`` default, ``"square"``, ``"signed"``), `zero_diagonal`.
+    `noise` σ, `drive` (``"abs"`` default, ``"square"``, ``"signed"``), `zero_diagonal`,
+    `smoothing` (0: exact Hard Tanh; ``s > 0`` rounds its corners over a width ~s — ours, for
+    gradients: with the exact kink every component leaves saturation at the same discrete
+    step, so the escape time is a staircase in κ whose pathwise derivative misses the event).
 
     Build with :meth:`hadamard` for the usual set-up.
     """
@@ -69,8 +73,11 @@ class SequenceNetwork(eqx.Module):
     noise: float = eqx.field(static=True, default=1e-6)
     drive: str = eqx.field(static=True, default="abs")
     zero_diagonal: bool = eqx.field(static=True, default=False)
+    smoothing: float = eqx.field(static=True, default=0.0)
 
     def __check_init__(self):
+        if not (math.isfinite(self.smoothing) and self.smoothing >= 0):
+            raise ValueError(f"smoothing must be a finite number >= 0, got {self.smoothing!r}")
         if self.drive not in DRIVES:
             raise ValueError(f"drive must be one of {DRIVES}, got {self.drive!r}")
         if not (math.isfinite(self.eps) and self.eps > 0):
@@ -99,7 +106,12 @@ class SequenceNetwork(eqx.Module):
         return cls(memories, successor, kappa, **config)
 
     def activate(self, y: Float[Array, " n"]) -> Float[Array, " n"]:
-        return jnp.clip(y, -1.0, 1.0)
+        """Hard Tanh ``clip(y, −1, 1)``; with ``smoothing = s > 0`` the smooth version
+        ``s·[softplus((y+1)/s) − softplus((y−1)/s)] − 1`` (→ Hard Tanh as s → 0; ours)."""
+        if self.smoothing == 0:
+            return jnp.clip(y, -1.0, 1.0)
+        s = self.smoothing
+        return s * (jax.nn.softplus((y + 1) / s) - jax.nn.softplus((y - 1) / s)) - 1
 
     def overlaps(self, y: Float[Array, " n"]) -> Float[Array, " p"]:
         """Signed overlaps ``m_μ = (1/N) ξ^μᵀ h(y)``."""
