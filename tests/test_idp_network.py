@@ -31,8 +31,10 @@ def test_low_rank_product_equals_dense(key, zero_diagonal, activation):
     np.testing.assert_allclose(net.dense_weights(saliencies), w, atol=1e-6)
     np.testing.assert_allclose(net.overlaps(y), xi.T @ g / 128, atol=1e-6)
     # Energy against a direct NumPy evaluation with the dense matrix.
-    integral = np.log(np.cosh(3.0 * yy)) / 3.0 if activation == "tanh" else np.where(
-        np.abs(yy) <= 1, yy**2 / 2, np.abs(yy) - 0.5
+    integral = (
+        np.log(np.cosh(3.0 * yy)) / 3.0
+        if activation == "tanh"
+        else np.where(np.abs(yy) <= 1, yy**2 / 2, np.abs(yy) - 0.5)
     )
     energy = -0.5 * g @ w @ g + yy @ g - integral.sum()
     np.testing.assert_allclose(net.energy(y, saliencies), energy, rtol=1e-5)
@@ -58,7 +60,12 @@ def test_energy_never_increases_for_frozen_saliencies(key, activation, gain):
     y0 = 2 * jax.random.normal(k3, (100,))
     sol = jh.integrate(
         jh.euler_maruyama_step(lambda m, t, y: m.drift(y, saliencies), dt=1e-3),
-        net, y0, num_steps=4000, dt=1e-3, save_every=20, save_fn=lambda y: net.energy(y, saliencies),
+        net,
+        y0,
+        num_steps=4000,
+        dt=1e-3,
+        save_every=20,
+        save_fn=lambda y: net.energy(y, saliencies),
     )
     energies = np.asarray(sol.ys)
     assert energies[-1] < energies[0] - 1.0  # it really moves

@@ -24,6 +24,10 @@ from ._events import (
     adiabatic_events as adiabatic_events,
     extract_events as extract_events,
 )
+from ._fit import (
+    fit_network_kappa as fit_network_kappa,
+    network_dwell_times as network_dwell_times,
+)
 from ._memories import (
     hadamard_memories as hadamard_memories,
     input_from_saliencies as input_from_saliencies,

@@ -97,7 +97,7 @@ def extract_events(
     index = jnp.arange(num_samples)
     # Last sample (≤ s) with a dominant memory; the previous one is that at s − 1.
     last_active = jax.lax.cummax(jnp.where(dominant >= 0, index, -1))
-    previous_index = jnp.concatenate([jnp.array([-1]), last_active[:-1]])
+    previous_index = jnp.concatenate([jnp.full((1,), -1, last_active.dtype), last_active[:-1]])
     previous = jnp.where(previous_index >= 0, dominant[jnp.maximum(previous_index, 0)], -1)
     is_entry = (dominant >= 0) & (dominant != previous)
 
@@ -164,8 +164,8 @@ def _adiabatic_step(network: SequenceNetwork, state, t, key):
     dwell = jnp.where(leaves, -jnp.log(ratio), jnp.inf)
     decay = jnp.where(leaves, ratio, 1.0)
     at_exit = alpha * decay + charge * (1 - decay)
-    others = jnp.where(jnp.arange(p) == mu, -jnp.inf, at_exit)
-    successor = jnp.argmax(others)
+    others = jnp.where(jnp.arange(p, dtype=mu.dtype) == mu, -jnp.inf, at_exit)
+    successor = jnp.argmax(others).astype(active.dtype)
     entry_saliency = others[successor]
     continues = leaves & (entry_saliency > 1)
     new_active = jnp.where(continues, successor, jnp.where(alive & ~leaves, active, -1))
