@@ -18,7 +18,10 @@ from pathlib import Path
 __all__ = ["DEMO_SECTIONS", "run_demo", "register"]
 
 # (section name, module providing ``demo_section``)
-DEMO_SECTIONS: tuple[tuple[str, str], ...] = (("saliency", "jaxhop._demo_saliency"),)
+DEMO_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("saliency", "jaxhop._demo_saliency"),
+    ("idp", "jaxhop.idp._demo"),
+)
 
 
 def run_demo(

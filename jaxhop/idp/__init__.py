@@ -41,6 +41,11 @@ from ._network import (
     SaliencySchedule as SaliencySchedule,
     activation as activation,
 )
+from ._retrieval import (
+    METHODS as METHODS,
+    map_prediction as map_prediction,
+    sequential_retrieval as sequential_retrieval,
+)
 from ._sequence import (
     DRIVES as DRIVES,
     SequenceNetwork as SequenceNetwork,
