@@ -30,7 +30,7 @@ def test_sequence_json_contract(capsys, tmp_path):
         "--eps",
         "1e-3",
         "--time",
-        "5",
+        "4.5",
         "--json",
         "--out",
         str(tmp_path),
