@@ -4,7 +4,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
+import pytest
 
 import jaxhop as jh
 
@@ -48,11 +48,21 @@ def test_fit_recovers_the_closed_form_inverse(key):
         target,
         key=key,
         t1=4.4,
-        optimizer=optax.adam(0.05),
-        steps=40,
     )
     kappa = float(jnp.exp(result.params))
     closed = float(jh.saliency.kappa_for_period(PERIOD))  # e^2.6/(e^1.3 − 1) ≈ 5.0439
-    assert float(result.losses[0]) > 30 * float(result.loss)  # the fit made progress
+    assert float(result.losses[0]) > 1e3 * float(result.loss)  # the fit made progress
     assert abs(kappa - closed) < 0.01 * closed  # finite ε and smoothing bias the network
     np.testing.assert_allclose(dwell_times(jnp.exp(result.params), key), target, atol=5e-3)
+
+
+def test_fit_reports_runs_too_short(key):
+    with pytest.raises(ValueError, match="t1"):
+        jh.idp.fit_network_kappa(
+            small_network(4.6),
+            float(np.exp(PERIOD)),
+            jnp.full(3, PERIOD),
+            key=key,
+            t1=2.0,
+            steps=2,
+        )

@@ -70,21 +70,23 @@ def fit_network_kappa(
     dt: float | None = None,
     save_every: int = 5,
     optimizer: optax.GradientTransformation | None = None,
-    steps: int = 40,
+    steps: int = 12,
     tol: float | None = 1e-8,
 ) -> _fit.FitResult:
     """Fit κ (starting from ``network.kappa``) so the network's first ``n`` dwell times match
-    ``target_dwells``; optimises ``ln κ`` with optax (default ``optax.adam(0.02)``) through the
-    whole checkpointed simulation. ``t1`` defaults to ``Σ targets + 1``. Returns the
-    :class:`~jaxhop.fit.FitResult` whose ``params`` is ``ln κ``."""
+    ``target_dwells``; optimises ``ln κ`` with optax through the whole checkpointed simulation
+    (default ``optax.sgd(1.0)``: the loss is a smooth 1-D bowl in ``ln κ``, where Adam's
+    momentum only oscillates). ``t1`` defaults to ``Σ targets + 1``. Returns the
+    :class:`~jaxhop.fit.FitResult` whose ``params`` is ``ln κ``; raises ``ValueError`` when the
+    loss turns NaN (an iterate's run was too short for the requested dwells)."""
     targets = jnp.asarray(target_dwells, network.memories.dtype)
     if targets.ndim != 1 or targets.shape[0] < 1:
         raise ValueError("target_dwells must be a non-empty 1-D sequence")
     if not z0 > 1:
         raise ValueError(f"z0 must be > 1 (a retrievable first memory), got {z0!r}")
     t1 = float(jnp.sum(targets)) + 1.0 if t1 is None else t1
-    optimizer = optax.adam(0.02) if optimizer is None else optimizer
-    return _fit.fit(
+    optimizer = optax.sgd(1.0) if optimizer is None else optimizer
+    result = _fit.fit(
         _loss,
         jnp.log(network.kappa),
         optimizer,
@@ -92,3 +94,9 @@ def fit_network_kappa(
         tol=tol,
         args=(network, jnp.asarray(z0, targets.dtype), targets, key, t1, dt, save_every),
     )
+    if not bool(jnp.isfinite(result.loss)):
+        raise ValueError(
+            "fit_network_kappa: the loss became NaN — an iterate's run did not reach "
+            f"{targets.shape[0]} exits within t1 = {t1:g} (raise t1 or lower the step size)"
+        )
+    return result
