@@ -152,7 +152,9 @@ def _compiled_bytes(num_steps, save_every):
     def decay(model, y, t, key):
         return 0.99 * y + 0.01
 
-    run = jax.jit(lambda y: jh.integrate(decay, None, y, num_steps=num_steps, save_every=save_every))
+    run = jax.jit(
+        lambda y: jh.integrate(decay, None, y, num_steps=num_steps, save_every=save_every)
+    )
     analysis = run.lower(jnp.ones(1000)).compile().memory_analysis()
     return analysis.output_size_in_bytes + analysis.temp_size_in_bytes
 
