@@ -14,7 +14,7 @@ implementations spend most of their time drawing the 64 × 1024 × 2,500 Gaussia
 jaxhop is also timed with ``jax.threefry_partitionable(False)`` (same model, another
 lowering of JAX's default PRNG, faster on CPU).
 
-``sequence_fast_path``: the two-timescale network at ε = 1e-4 (N = 64, P = 8, κ = 5, Z₀ = 3,
+``sequence_network``: the two-timescale network at ε = 1e-4 (N = 64, P = 8, κ = 5, Z₀ = 3,
 six entries): fixed-step Euler (dt = ε/5, 325,000 steps) against the exact adiabatic
 reduction; the record includes the largest differences of their entry saliencies and dwell
 times.
@@ -181,7 +181,7 @@ def bench_fast_path(quick: bool) -> dict:
     dz = np.abs(np.asarray(slow.entry_saliencies) - np.asarray(fast.entry_saliencies))
     dwell = np.abs(np.asarray(slow.dwell_times[:5]) - np.asarray(fast.dwell_times[:5]))
     return record(
-        "sequence_fast_path",
+        "sequence_network",
         fast_s,
         euler_s,
         compile_s,
