@@ -129,3 +129,31 @@ def test_dt_must_resolve_the_fast_layer(key):
     net = jh.idp.SequenceNetwork.hadamard(5.0, size=16, num_memories=4, eps=1e-3)
     with pytest.raises(ValueError, match="dt"):
         jh.idp.simulate_sequence(net, jh.idp.sequence_init(net, 3.0), t1=1.0, dt=1e-3, key=key)
+
+
+def test_no_retrace_across_kappa(monkeypatch):
+    from jaxhop.idp import _retrieval
+
+    traces = []
+    original = _retrieval.adiabatic_events
+
+    def counting(*args, **kwargs):
+        traces.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_retrieval, "adiabatic_events", counting)
+    counts = [
+        int(jh.idp.sequential_retrieval(k, 1.45, method="adiabatic", max_events=37)[0].num_entries)
+        for k in (3.0, 4.5, 6.0)
+    ]
+    assert len(traces) == 1  # κ is an array leaf: one compilation for every gain
+    assert counts == [1, 3, 37]  # map: 1.45 → 0.93 at κ = 3; 3 retrievals at 4.5; periodic at 6
+
+
+def test_divergence_is_reported(key):
+    # A non-finite state must not come back as plausible data.
+    net = jh.idp.SequenceNetwork.hadamard(5.0, size=16, num_memories=4, eps=1e-3)
+    y0, alpha0 = jh.idp.sequence_init(net, 3.0)
+    with pytest.raises(Exception, match="diverged"):
+        sol = jh.idp.simulate_sequence(net, (y0 * jnp.nan, alpha0), t1=0.01, key=key)
+        jax.block_until_ready(sol.final)

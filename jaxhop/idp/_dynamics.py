@@ -81,7 +81,7 @@ def simulate(
     if network.noise > 0 and key is None:
         raise ValueError("key is required when network.noise > 0")
     step = euler_maruyama_step(_drift, _diffusion if network.noise > 0 else None, dt=dt)
-    return integrate(
+    sol = integrate(
         step,
         (network, schedule),
         y0,
@@ -91,6 +91,10 @@ def simulate(
         save_every=save_every,
         save_fn=network.overlaps if save_every is not None else None,
     )
+    final = eqx.error_if(
+        sol.final, ~jnp.all(jnp.isfinite(sol.final)), "IDP simulation diverged (non-finite state)"
+    )
+    return eqx.tree_at(lambda s: s.final, sol, final)
 
 
 def published_saliencies(

@@ -196,7 +196,7 @@ def simulate_sequence(
     num_steps = math.ceil(t1 / dt / save_every - 1e-9) * save_every
     step = euler_maruyama_step(_drift, _diffusion if network.noise > 0 else None, dt=dt)
     state0 = tuple(jnp.asarray(s, network.memories.dtype) for s in state0)
-    return integrate(
+    sol = integrate(
         step,
         network,
         state0,
@@ -207,3 +207,6 @@ def simulate_sequence(
         save_fn=_observe(network),
         checkpoint=checkpoint,
     )
+    finite = jnp.all(jnp.isfinite(sol.final[0])) & jnp.all(jnp.isfinite(sol.final[1]))
+    final = eqx.error_if(sol.final, ~finite, "two-timescale simulation diverged (non-finite)")
+    return eqx.tree_at(lambda s: s.final, sol, final)
