@@ -61,11 +61,12 @@ def test_vmap_over_kappa_and_collapse_index():
 
 
 def test_gradient_matches_finite_differences(x64):
+    @jax.jit
     def total_time(kappa):
         ev = jh.idp.adiabatic_events(network(kappa), 2.5, max_events=6)
         return jnp.sum(ev.dwell_times)
 
-    grad = jax.grad(total_time)(5.0)
+    grad = jax.jit(jax.grad(total_time))(5.0)
     h = 1e-6
     fd = (total_time(5.0 + h) - total_time(5.0 - h)) / (2 * h)
     np.testing.assert_allclose(grad, fd, rtol=1e-6)

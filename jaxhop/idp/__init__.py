@@ -41,6 +41,7 @@ from ._network import (
     SaliencySchedule as SaliencySchedule,
     activation as activation,
 )
+from ._plot import plot_experiment as plot_experiment, plot_sequence as plot_sequence
 from ._retrieval import (
     METHODS as METHODS,
     map_prediction as map_prediction,
