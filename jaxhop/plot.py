@@ -15,6 +15,7 @@ matplotlib.use("Agg", force=False)  # headless by default; notebooks may switch 
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from jaxtyping import ArrayLike  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
@@ -149,7 +150,7 @@ def saliency_orbits(cases: list[dict]):
     return fig
 
 
-def fit_history(losses: np.ndarray, *, title: str, ax=None):
+def fit_history(losses: ArrayLike, *, title: str, ax=None):
     """Loss against optimizer step on a log scale."""
     if ax is None:
         fig, ax = new_figure()
