@@ -28,6 +28,7 @@ __all__ = ["main", "UsageError", "add_output_options", "check_positive", "to_jso
 # Modules that contribute subcommands, in the order `jaxhop --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "jaxhop._cli_saliency",
+    "jaxhop._cli_sweep",
     "jaxhop.demo",
 )
 
