@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Grid:
     shape), ``dims`` (names of the results' grid axes), ``size`` (number of points).
     """
 
-    def __init__(self, axes: Mapping[str, np.ndarray], kind: str):
+    def __init__(self, axes: Mapping[str, Any], kind: str):
         if kind not in ("product", "points"):
             raise ValueError(f"kind must be 'product' or 'points', got {kind!r}")
         if not axes:

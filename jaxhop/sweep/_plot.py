@@ -9,7 +9,7 @@ from ._store import SweepResult
 __all__ = ["plot_slice"]
 
 
-def plot_slice(result: SweepResult, output: str, *, log: bool = False, **at: float):
+def plot_slice(result: SweepResult, output: str, *, log: bool = False, **at: float | int):
     """Plot ``output`` over the one or two grid axes left after fixing ``at`` (nearest values).
 
     1-D: a line against the remaining axis. 2-D: a colour map, the first remaining axis

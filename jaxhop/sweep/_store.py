@@ -154,7 +154,7 @@ class SweepResult:
     def names(self) -> tuple[str, ...]:
         return tuple(self.data)
 
-    def slice(self, output: str, **at: float) -> tuple[np.ndarray, tuple[str, ...]]:
+    def slice(self, output: str, **at: float | int) -> tuple[np.ndarray, tuple[str, ...]]:
         """``output`` with some grid axes fixed at the coordinate nearest to the given value.
 
         Returns ``(array, dims)`` over the remaining grid axes (product grids only), e.g.
