@@ -123,7 +123,6 @@ register(
         point=_saliency_point,
         defaults={"kappa": 5.0, "z0": 3.0, "max_steps": 200},
         static=frozenset({"max_steps"}),
-        batch_size=8192,
         outputs={
             "retrievals": "retrievals before the first Z_t ≤ 1, capped at max_steps",
             "regime": "0 periodic, 1 collapse, 2 decay (jh.saliency.REGIMES)",

@@ -30,7 +30,9 @@ def test_point_list_example_matches_the_spec_reference_orbits(capsys, tmp_path):
     # saliency_idp.md §1: (5,3), (6,2) periodic → capped at max_steps = 50; then 2, 3, 6, 3
     np.testing.assert_array_equal(result["retrievals"], [50, 50, 2, 3, 6, 3])
     np.testing.assert_array_equal(result["regime"], [0, 0, 1, 1, 2, 2])
-    np.testing.assert_allclose(result["period"][:4], [1.285931, 1.554359, 1.285931, 1.098612], atol=1e-5)
+    np.testing.assert_allclose(
+        result["period"][:4], [1.285931, 1.554359, 1.285931, 1.098612], atol=1e-5
+    )
     assert data["nonfinite"] == {"period": 2, "regime": 0, "retrievals": 0}  # κ < 4: no period
     # a second run resumes and finds nothing left to do
     code, out, _ = run_cli(
@@ -53,7 +55,9 @@ def test_product_grid_and_plots(capsys, tmp_path):
     # κ ≥ 4 and Z0 = 3 > Z_− is periodic: retrievals reach the cap
     assert np.all(result["retrievals"][kappa >= 4, 2] == 30)
     z_plus = (kappa + np.sqrt(np.maximum(kappa**2 - 4 * kappa, 0))) / 2
-    np.testing.assert_allclose(result["period"][kappa >= 4, 0], np.log(z_plus[kappa >= 4]), rtol=1e-5)
+    np.testing.assert_allclose(
+        result["period"][kappa >= 4, 0], np.log(z_plus[kappa >= 4]), rtol=1e-5
+    )
     code, text, _ = run_cli(capsys, "sweep-plot", out, "--output", "retrievals", "--json")
     assert code == 0 and Path(json.loads(text)["figure"]).stat().st_size > 1000
     code, text, _ = run_cli(

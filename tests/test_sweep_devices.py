@@ -42,7 +42,7 @@ def _env(devices: int) -> dict:
 
 def _child(tmp_path: Path, body: str, devices: int = 1) -> subprocess.Popen:
     (tmp_path / "workload_module.py").write_text(WORKLOAD)
-    script = "import sys; sys.path.insert(0, %r)\n" % str(tmp_path) + textwrap.dedent(body)
+    script = f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n" + textwrap.dedent(body)
     return subprocess.Popen(
         [sys.executable, "-c", script],
         env=_env(devices),

@@ -52,7 +52,7 @@ def test_config_ranges_and_tables(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text(
         'workload = "saliency"\nseed = 3\nchunk_size = 100\n[params]\nmax_steps = 7\n'
-        '[grid]\nkappa = { start = 1.0, stop = 3.0, num = 5 }\n'
+        "[grid]\nkappa = { start = 1.0, stop = 3.0, num = 5 }\n"
         'z0 = { start = 1.0, stop = 100.0, num = 3, scale = "log" }\n'
     )
     config = load_config(path)

@@ -24,7 +24,9 @@ GRID = sw.product(a=np.linspace(0.0, 2.0, 5), b=[1.0, -2.0], n=[1, 2, 3])
 
 
 def expected_noise(key, size):
-    return np.stack([np.asarray(jax.random.normal(jax.random.fold_in(key, i), (3,))) for i in range(size)])
+    return np.stack(
+        [np.asarray(jax.random.normal(jax.random.fold_in(key, i), (3,))) for i in range(size)]
+    )
 
 
 def test_values_axes_and_per_point_keys(key):
@@ -50,9 +52,7 @@ def test_one_compile_for_all_chunks_including_the_padded_last():
 @pytest.mark.parametrize("chunk_size, batch_size", [(1, None), (30, None), (12, 5), (64, 4)])
 def test_results_do_not_depend_on_chunking(chunk_size, batch_size):
     reference = sw.sweep(sine_and_noise, GRID, chunk_size=4, quiet=True)
-    other = sw.sweep(
-        sine_and_noise, GRID, chunk_size=chunk_size, batch_size=batch_size, quiet=True
-    )
+    other = sw.sweep(sine_and_noise, GRID, chunk_size=chunk_size, batch_size=batch_size, quiet=True)
     for name in reference.names:
         np.testing.assert_array_equal(other[name], reference[name])
 

@@ -28,6 +28,7 @@ import re
 import sys
 import time
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ __all__ = ["sweep", "parse_bytes", "default_memory_budget"]
 
 _AXIS = "points"
 _DEFAULT_MAX_CHUNK = 2**20
+_CACHE_SIZE = 8
+_COMPILED: OrderedDict = OrderedDict()  # see _Chunker.compile
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9}
 _UNITS |= {"gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "tb": 10**12}
 
@@ -103,26 +106,57 @@ def _round_up(n: int, multiple: int) -> int:
 
 
 class _Chunker:
-    """Lowers and compiles the chunk function once; feeds and runs chunks."""
+    """Lowers and compiles the chunk function once; feeds and runs chunks.
+
+    Only the chunk's first point index crosses from the host per chunk. Each device computes
+    its points' indices (``start + device · block + arange(block)``) and, for a product grid,
+    their parameters from the (small, replicated) axis arrays by integer division; a point
+    list's columns are sharded over the devices per chunk. Indices past the end of the grid
+    (padding) reuse the last point's parameters; their results are dropped.
+    """
 
     def __init__(self, fn, grid: Grid, key, mesh: Mesh, batch_size: int | None):
         self.grid, self.key, self.mesh = grid, key, mesh
+        self.fn, self.batch_size = fn, batch_size
         self.sharding = NamedSharding(mesh, PartitionSpec(_AXIS))
+        self.replicated = NamedSharding(mesh, PartitionSpec())
         self.dtypes = {name: _device_dtype(v) for name, v in grid.axes.items()}
+        self.product = grid.kind == "product"
+        if self.product:
+            self.axis_values = {
+                name: jax.device_put(np.asarray(v, self.dtypes[name]), self.replicated)
+                for name, v in grid.axes.items()
+            }
+
+    def _function(self, chunk: int):
+        fn, batch_size, grid = self.fn, self.batch_size, self.grid
+        block = chunk // self.mesh.size
+        strides = {name: int(np.prod(grid.shape[i + 1 :])) for i, name in enumerate(grid.names)}
 
         def point(params, index, key):
             return _as_outputs(fn(params, jax.random.fold_in(key, index)))
 
-        def local(params, indices, key):
+        def local(start, columns, key):
+            offset = start + jax.lax.axis_index(_AXIS) * block
+            indices = offset + jnp.arange(block, dtype=jnp.int32)
+            if self.product:
+                clamped = jnp.minimum(indices, grid.size - 1)
+                params = {
+                    name: values[(clamped // strides[name]) % values.shape[0]]
+                    for name, values in columns.items()
+                }
+            else:
+                params = columns
             if batch_size is None:
                 return jax.vmap(point, in_axes=(0, 0, None))(params, indices, key)
             return jax.lax.map(lambda a: point(*a, key), (params, indices), batch_size=batch_size)
 
-        self.function = jax.jit(
+        columns_spec = PartitionSpec() if self.product else PartitionSpec(_AXIS)
+        return jax.jit(
             jax.shard_map(
                 local,
-                mesh=mesh,
-                in_specs=(PartitionSpec(_AXIS), PartitionSpec(_AXIS), PartitionSpec()),
+                mesh=self.mesh,
+                in_specs=(PartitionSpec(), columns_spec, PartitionSpec()),
                 out_specs=PartitionSpec(_AXIS),
                 # user code builds unsharded constants (scan carries, counters): skip the
                 # varying-axis type check; blocks never communicate, so nothing is lost
@@ -131,13 +165,36 @@ class _Chunker:
         )
 
     def compile(self, chunk: int):
-        """Lower and compile for ``chunk`` points; returns ``(compiled, bytes per device)``."""
-        spec = {
-            name: jax.ShapeDtypeStruct((chunk,), dtype, sharding=self.sharding)
-            for name, dtype in self.dtypes.items()
-        }
-        indices = jax.ShapeDtypeStruct((chunk,), jnp.int32, sharding=self.sharding)
-        lowered = self.function.lower(spec, indices, self.key)
+        """Lower and compile for ``chunk`` points; returns ``(compiled, bytes per device)``.
+
+        Compiled chunks are kept in a small cache keyed by the function object, the grid's
+        kind, shape and dtypes, the chunk size, the devices and the tiling, so that repeated
+        sweeps of the same function (a resume, a re-run) skip tracing and compiling.
+        """
+        grid = self.grid
+        cache_key = (self.fn, grid.kind, grid.shape, tuple(self.dtypes.items()), chunk)
+        cache_key += (self.mesh, self.batch_size, jax.random.key_impl(self.key))
+        cache_key += (jnp.result_type(float),)
+        try:
+            hit = _COMPILED.get(cache_key)
+        except TypeError:  # an unhashable callable: no caching
+            hit, cache_key = None, None
+        if hit is not None:
+            _COMPILED.move_to_end(cache_key)
+            compiled, self.out_info, used = hit
+            return compiled, used
+        if self.product:
+            columns = {
+                name: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=self.replicated)
+                for name, v in self.axis_values.items()
+            }
+        else:
+            columns = {
+                name: jax.ShapeDtypeStruct((chunk,), dtype, sharding=self.sharding)
+                for name, dtype in self.dtypes.items()
+            }
+        start = jax.ShapeDtypeStruct((), jnp.int32, sharding=self.replicated)
+        lowered = self._function(chunk).lower(start, columns, self.key)
         compiled = lowered.compile()
         self.out_info = lowered.out_info
         memory = compiled.memory_analysis()
@@ -149,22 +206,26 @@ class _Chunker:
                 + memory.temp_size_in_bytes
                 - memory.alias_size_in_bytes
             )
+        if cache_key is not None:
+            _COMPILED[cache_key] = (compiled, self.out_info, used)
+            while len(_COMPILED) > _CACHE_SIZE:
+                _COMPILED.popitem(last=False)
         return compiled, used
 
-    def put(self, host: np.ndarray):
-        return jax.make_array_from_callback(host.shape, self.sharding, lambda index: host[index])
-
     def run(self, compiled, start: int, stop: int, chunk: int):
-        params = self.grid.values(start, stop)
-        pad = chunk - (stop - start)
-        device_params = {}
-        for name, values in params.items():
+        first = jax.device_put(np.int32(start), self.replicated)
+        if self.product:
+            return compiled(first, self.axis_values, self.key)
+        columns = {}
+        for name, values in self.grid.values(start, stop).items():
             values = np.asarray(values, dtype=self.dtypes[name])
+            pad = chunk - (stop - start)
             if pad:  # repeat the last point: a valid parameter set, its results are dropped
                 values = np.concatenate([values, np.repeat(values[-1:], pad)])
-            device_params[name] = self.put(values)
-        indices = self.put(np.arange(start, start + chunk, dtype=np.int32))
-        return compiled(device_params, indices, self.key)
+            columns[name] = jax.make_array_from_callback(
+                values.shape, self.sharding, lambda index, values=values: values[index]
+            )
+        return compiled(first, columns, self.key)
 
 
 def _to_host(outputs: dict, count: int) -> dict[str, np.ndarray]:
