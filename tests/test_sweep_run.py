@@ -129,3 +129,11 @@ def test_slice_fixes_axes_by_nearest_value():
     np.testing.assert_allclose(curve, -2.0 * np.sin(np.linspace(0, 2, 5)), rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="no grid axis"):
         result.slice("y", c=1.0)
+
+
+def test_progress_bar_on_stderr_unless_quiet(capsys):
+    sw.sweep(sine_and_noise, GRID, chunk_size=8, quiet=False, desc="demo-sweep")
+    err = capsys.readouterr().err
+    assert "demo-sweep" in err and "pt" in err and "30" in err  # total points, unit
+    sw.sweep(sine_and_noise, GRID, chunk_size=8, quiet=True, desc="demo-sweep")
+    assert capsys.readouterr().err == ""
