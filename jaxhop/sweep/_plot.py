@@ -52,6 +52,8 @@ def plot_slice(result: SweepResult, output: str, *, log: bool = False, **at: flo
             from matplotlib.colors import LogNorm
 
             positive = cells[cells > 0]
+            if positive.size < cells.count():
+                title += f" (values ≤ 0 blank: {cells.count() - positive.size} cells)"
             norm = LogNorm(vmin=max(float(positive.min()), 1e-300)) if positive.size else None
         mesh = ax.pcolormesh(x, y, cells, shading="nearest", norm=norm)
         fig.colorbar(mesh, ax=ax, label=output)
