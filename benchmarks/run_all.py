@@ -38,6 +38,7 @@ WORKLOADS: dict[str, str] = {
     "firing_rate_phase": "bench_firing_rate",
     "kappa_fit": "bench_saliency",
     "ssm_training": "bench_ssm",
+    "sweep_saliency": "bench_sweep",
 }
 
 README_BEGIN = "<!-- run_all:begin -->"

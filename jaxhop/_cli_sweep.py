@@ -1,0 +1,143 @@
+"""``jaxhop sweep CONFIG.toml`` and ``jaxhop sweep-plot DIR``: declarative, resumable sweeps."""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .cli import UsageError, add_output_options
+
+
+def _summary(values: np.ndarray) -> dict:
+    finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    if finite.size == 0 or values.dtype.kind not in "fiub":
+        return {"min": None, "max": None, "mean": None}
+    finite = finite.astype(np.float64)
+    return {"min": finite.min(), "max": finite.max(), "mean": finite.mean()}
+
+
+def _sweep(args: argparse.Namespace) -> dict:
+    import jax
+
+    from . import _workloads
+    from .sweep import sweep
+    from .sweep._config import load_config
+
+    if args.list:
+        return {
+            name: {
+                "description": w.description,
+                "parameters": dict(w.defaults),
+                "static": sorted(w.static),
+                "outputs": dict(w.outputs),
+            }
+            for name, w in ((n, _workloads.get(n)) for n in _workloads.names())
+        }
+    if args.config is None:
+        raise UsageError("CONFIG is required (a TOML file; see examples/), or --list")
+    config = load_config(args.config)
+    out = args.out if args.out is not None else config.out
+    if out is None:
+        raise UsageError('no output directory: set out = "..." in CONFIG or pass --out DIR')
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UsageError(f"--chunk-size must be an integer >= 1 (got {args.chunk_size})")
+    fn, identity = _workloads.bind(config.workload, config.params, config.grid.names)
+    workload = _workloads.get(config.workload)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NaN/inf counts are in the output
+        result = sweep(
+            fn,
+            config.grid,
+            chunk_size=args.chunk_size or config.chunk_size,
+            out=Path(out),
+            resume=not args.restart,
+            key=jax.random.key(config.seed),
+            config={**identity, "seed": config.seed},
+            memory_budget=config.memory_budget,
+            batch_size=config.batch_size or workload.batch_size,
+            quiet=args.quiet or args.json,
+            desc=f"sweep {config.workload}",
+        )
+    meta = result.meta
+    seconds = meta.get("seconds_last_run", 0.0)
+    computed = meta.get("points_last_run", 0)
+    total = config.grid.size
+    return {
+        "workload": config.workload,
+        "out": str(out),
+        "points": total,
+        "computed_points": computed,
+        "resumed_points": total - computed,
+        "dims": list(result.dims),
+        "shape": list(result.data[result.names[0]].shape[: len(result.dims)]),
+        "outputs": {name: list(a.shape[len(result.dims) :]) for name, a in result.data.items()},
+        "nonfinite": result.nonfinite,
+        "summary": {name: _summary(a) for name, a in result.data.items()},
+        "chunk_size": meta.get("chunk_size"),
+        "devices": meta.get("devices"),
+        "platform": meta.get("platform"),
+        "seconds": seconds,
+        "points_per_s": computed / seconds if seconds > 0 else None,
+    }
+
+
+def _parse_at(items: list[str]) -> dict[str, float]:
+    at = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            at[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise UsageError(f"--at must look like AXIS=VALUE (got {item!r})")
+    return at
+
+
+def _sweep_plot(args: argparse.Namespace) -> dict:
+    from .plot import save
+    from .sweep import load
+    from .sweep._plot import plot_slice
+
+    result = load(args.results)
+    output = args.output or result.names[0]
+    at = _parse_at(args.at or [])
+    fig = plot_slice(result, output, log=args.log, **at)
+    out = Path(args.out) if args.out is not None else Path(args.results)
+    suffix = "".join(f"_{k}{v:g}" for k, v in at.items())
+    path = save(fig, out / f"{output}{suffix}.png")
+    return {"figure": str(path), "output": output, "at": at}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run a registered workload over a grid from a TOML config (sharded, resumable)",
+        description="Run a declarative sweep: chunks stream to DIR as .npz + sweep.json; a "
+        "re-run resumes where it stopped. See examples/*.toml.",
+    )
+    parser.add_argument("config", nargs="?", type=Path, help="TOML config file")
+    parser.add_argument("--list", action="store_true", help="list the registered workloads")
+    parser.add_argument("--chunk-size", type=int, default=None, help="points per chunk")
+    parser.add_argument(
+        "--restart", action="store_true", help="delete results already in the directory"
+    )
+    add_output_options(parser)
+    parser.set_defaults(handler=_sweep)
+
+    parser = subparsers.add_parser(
+        "sweep-plot",
+        help="plot a 1-D or 2-D slice of a sweep's output",
+        description="Plot one output of a finished sweep over one or two grid axes.",
+    )
+    parser.add_argument("results", type=Path, help="the sweep's output directory")
+    parser.add_argument("--output", default=None, help="which output (default: the first)")
+    parser.add_argument(
+        "--at", action="append", metavar="AXIS=VALUE", help="fix a grid axis (repeatable)"
+    )
+    parser.add_argument("--log", action="store_true", help="logarithmic colour / y scale")
+    add_output_options(parser)
+    parser.set_defaults(handler=_sweep_plot)

@@ -1,0 +1,132 @@
+"""Named workloads that ``jaxhop sweep CONFIG.toml`` can run.
+
+A workload is a function of ONE grid point, ``point(params, key) -> dict of arrays``, with the
+defaults of every parameter it reads. In a config, any non-static parameter may be a grid axis
+(it then arrives as a traced scalar); the others are fixed at their config or default value
+(Python scalars). Static parameters (loop lengths, sizes) can only be fixed.
+
+Adding a family's workload is a few lines: write its point function (import the family inside
+it, so that ``jaxhop sweep --help`` imports nothing heavy) and call :func:`register`.
+:mod:`jaxhop.sweep` itself knows nothing about this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["Workload", "register", "get", "names", "bind"]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A named one-point function for declarative sweeps.
+
+    - `point`: ``(params: dict, key) -> dict of arrays``.
+    - `defaults`: every parameter the point function reads, with its default value.
+    - `static`: parameters that fix shapes or loop lengths: never grid axes.
+    - `batch_size`: tile size for ``lax.map`` inside each device's block (``None``: vmap);
+      long per-point loops run faster when a tile's state stays in cache.
+    - `outputs`: output name → one-line meaning (documentation, shown by ``--list``).
+    """
+
+    name: str
+    description: str
+    point: Callable[[dict, object], dict]
+    defaults: Mapping[str, float | int | bool]
+    static: frozenset[str] = frozenset()
+    batch_size: int | None = None
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, Workload] = {}
+
+
+def register(workload: Workload) -> Workload:
+    """Add a workload to the registry (a name may be registered once)."""
+    if workload.name in _REGISTRY:
+        raise ValueError(f"workload {workload.name!r} is already registered")
+    _REGISTRY[workload.name] = workload
+    return workload
+
+
+def names() -> tuple[str, ...]:
+    return tuple(sorted(_REGISTRY))
+
+
+def get(name: str) -> Workload:
+    if name not in _REGISTRY:
+        raise ValueError(f"workload must be one of {list(names())}, got {name!r}")
+    return _REGISTRY[name]
+
+
+def bind(name: str, fixed: Mapping, axes: tuple[str, ...]) -> tuple[Callable, dict]:
+    """The sweep function of workload ``name`` with ``fixed`` parameters and grid ``axes``.
+
+    Returns ``(fn, config)``: ``fn(grid_params, key)`` for :func:`jaxhop.sweep.sweep`, and the
+    JSON-able ``config`` (workload name and every fixed parameter) that identifies the sweep.
+    """
+    workload = get(name)
+    known = set(workload.defaults)
+    for label, given in (("params", set(fixed)), ("grid", set(axes))):
+        unknown = sorted(given - known)
+        if unknown:
+            raise ValueError(
+                f"{label}: workload {name!r} has no parameter(s) {unknown}; "
+                f"its parameters are {sorted(known)}"
+            )
+    both = sorted(set(fixed) & set(axes))
+    if both:
+        raise ValueError(f"params: {both} given both as fixed parameters and as grid axes")
+    static_axes = sorted(set(axes) & workload.static)
+    if static_axes:
+        raise ValueError(
+            f"grid: {static_axes} of workload {name!r} fix shapes or loop lengths and "
+            "cannot be swept; give them under [params]"
+        )
+    constants = {k: v for k, v in workload.defaults.items() if k not in axes}
+    for k, v in fixed.items():
+        default = workload.defaults[k]
+        if isinstance(default, int) and not isinstance(default, bool):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ValueError(f"params: {k} must be an integer, got {v!r}")
+        constants[k] = v
+
+    def fn(grid_params, key):
+        return workload.point({**constants, **grid_params}, key)
+
+    fn.__qualname__ = f"workload:{name}"
+    return fn, {"workload": name, "params": dict(sorted(constants.items()))}
+
+
+# --- saliency map --------------------------------------------------------------------------
+
+
+def _saliency_point(params, key):
+    from . import saliency
+
+    kappa, z0, max_steps = params["kappa"], params["z0"], params["max_steps"]
+    if max_steps < 1:
+        raise ValueError(f"params: max_steps must be an integer >= 1, got {max_steps}")
+    code = saliency.regime(kappa, z0)
+    return {
+        "retrievals": saliency.retrievals(kappa, z0, max_steps),
+        "regime": code,
+        "period": saliency.period(kappa),
+    }
+
+
+register(
+    Workload(
+        name="saliency",
+        description="saliency map Z → κ(1 − 1/Z): retrievals before collapse, regime, period",
+        point=_saliency_point,
+        defaults={"kappa": 5.0, "z0": 3.0, "max_steps": 200},
+        static=frozenset({"max_steps"}),
+        outputs={
+            "retrievals": "retrievals before the first Z_t ≤ 1, capped at max_steps",
+            "regime": "0 periodic, 1 collapse, 2 decay (jh.saliency.REGIMES)",
+            "period": "asymptotic period ln Z_+(κ); NaN for κ < 4 (no fixed point)",
+        },
+    )
+)

@@ -1,0 +1,36 @@
+"""Sweeps at scale: grids → vmapped, chunked, sharded, resumable runs with progress.
+
+``jh.sweep.sweep(fn, grid, *, chunk_size, out, resume)`` evaluates a one-point function over a
+grid of parameters; ``jh.sweep.load(out)`` reads the results back as NumPy arrays with named
+axes. This package knows nothing about model families: the named workloads that
+``jaxhop sweep CONFIG.toml`` runs are registered in :mod:`jaxhop._workloads`.
+
+Example::
+
+    import jax, jax.numpy as jnp, numpy as np
+    import jaxhop as jh
+
+    def point(params, key):            # ONE grid point; key = fold_in(key, point index)
+        return {"retrievals": jh.saliency.retrievals(params["kappa"], params["z0"], 200)}
+
+    grid = jh.sweep.product(kappa=np.linspace(1, 10, 1000), z0=np.linspace(0.25, 8, 1000))
+    result = jh.sweep.sweep(point, grid, chunk_size=2**18, out="runs/phase")  # resumable
+    result["retrievals"].shape         # (1000, 1000), dims ("kappa", "z0")
+    jh.sweep.load("runs/phase")        # the same, read back from disk
+
+Several hosts (e.g. one process per node under SLURM): initialise the distributed runtime in
+every process before the sweep, and run the same script everywhere with the same ``out`` on a
+shared file system; chunks are sharded over every device of the cluster and process 0 writes::
+
+    jax.distributed.initialize()       # or (coordinator_address="host0:1234",
+                                       #     num_processes=4, process_id=RANK)
+    result = jh.sweep.sweep(point, grid, out="/shared/runs/phase")
+"""
+
+from ._grid import Grid as Grid, as_grid as as_grid, points as points, product as product
+from ._run import (
+    default_memory_budget as default_memory_budget,
+    parse_bytes as parse_bytes,
+    sweep as sweep,
+)
+from ._store import SweepResult as SweepResult, load as load

@@ -1,0 +1,435 @@
+"""The sweep runner: a grid → vmapped, chunked, sharded, resumable evaluation of one function.
+
+Design (ours):
+
+- **One compile.** Every chunk has the same padded shape (``chunk_size`` points; the last,
+  shorter chunk is padded by repeating its last point, whose results are dropped), and the chunk
+  function is lowered and compiled ahead of time once — a chunk can never trigger a retrace.
+- **Sharding.** The chunk's point axis is laid out over a 1-D :class:`jax.sharding.Mesh` of all
+  devices with ``NamedSharding(mesh, P("points"))`` and evaluated with ``jax.shard_map``: each
+  device runs ``vmap`` (or, with ``batch_size``, ``lax.map`` over cache-sized tiles) over its own
+  block, with no communication. The same code runs on one CPU, several GPUs, or several hosts.
+- **Determinism.** Point ``i`` of the grid (C order) gets the key ``fold_in(key, i)``: its
+  result depends on ``i`` only, not on the chunk it falls in or the device that runs it.
+- **Streaming.** While chunk ``k + 1`` runs (dispatch is asynchronous), chunk ``k`` is copied
+  to the host and written atomically (see ``_store``). A resumed sweep runs only the missing
+  point ranges.
+
+Multi-host: start every process with ``jax.distributed.initialize(...)`` before calling
+:func:`sweep` (same arguments, same ``out`` on a shared file system); ``jax.devices()`` then
+lists every device of the cluster, each process feeds its own devices' blocks
+(``jax.make_array_from_callback``), results are gathered and process 0 writes them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from .._progress import progress
+from ._grid import Grid, as_grid
+from ._store import FORMAT, Store, SweepResult, assemble, count_nonfinite, missing_ranges
+
+__all__ = ["sweep", "parse_bytes", "default_memory_budget"]
+
+_AXIS = "points"
+_DEFAULT_MAX_CHUNK = 2**20
+_CACHE_SIZE = 8
+_COMPILED: OrderedDict = OrderedDict()  # see _Chunker.compile
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9}
+_UNITS |= {"gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "tb": 10**12}
+
+
+def parse_bytes(value: int | float | str, *, name: str = "memory_budget") -> int:
+    """Bytes from a number or a string such as ``"512 MiB"``, ``"2GB"``, ``"1e9"``."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*([0-9.eE+]+)\s*([A-Za-z]*)\s*", value)
+        unit = match.group(2).lower() if match else None
+        if match is None or unit not in _UNITS:
+            raise ValueError(f"{name} must be a size like '512 MiB' or '2 GB', got {value!r}")
+        value = float(match.group(1)) * _UNITS[unit]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")
+    return int(value)
+
+
+def default_memory_budget(device) -> int:
+    """Per-device budget: half the accelerator's memory, or a quarter of host RAM shared by the
+    local CPU devices."""
+    stats = device.memory_stats() if hasattr(device, "memory_stats") else None
+    if stats and stats.get("bytes_limit"):
+        return int(stats["bytes_limit"]) // 2
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return ram // 4 // max(1, jax.local_device_count())
+
+
+def _function_name(fn) -> str:
+    inner = getattr(fn, "__wrapped__", fn)
+    module = getattr(inner, "__module__", None) or type(inner).__module__
+    name = getattr(inner, "__qualname__", None) or type(inner).__qualname__
+    return f"{module}.{name}"
+
+
+def _as_outputs(value) -> dict:
+    if isinstance(value, Mapping):
+        for name in value:
+            if not (isinstance(name, str) and name.isidentifier()):
+                raise ValueError(f"fn must return a dict keyed by identifiers, got key {name!r}")
+        return dict(value)
+    if isinstance(value, (jax.Array, np.ndarray)) or jnp.isscalar(value):
+        return {"value": value}
+    raise ValueError(f"fn must return an array or a dict of arrays, got {type(value).__name__}")
+
+
+def _device_dtype(values: np.ndarray):
+    if values.dtype.kind == "f":
+        return jnp.result_type(float)  # float32, or float64 with jax_enable_x64
+    if values.dtype.kind in "iu":
+        return jnp.int32
+    return jnp.bool_
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
+
+
+class _Chunker:
+    """Lowers and compiles the chunk function once; feeds and runs chunks.
+
+    Only the chunk's first point index crosses from the host per chunk. Each device computes
+    its points' indices (``start + device · block + arange(block)``) and, for a product grid,
+    their parameters from the (small, replicated) axis arrays by integer division; a point
+    list's columns are sharded over the devices per chunk. Indices past the end of the grid
+    (padding) reuse the last point's parameters; their results are dropped.
+    """
+
+    def __init__(self, fn, grid: Grid, key, mesh: Mesh, batch_size: int | None):
+        self.grid, self.key, self.mesh = grid, key, mesh
+        self.fn, self.batch_size = fn, batch_size
+        self.sharding = NamedSharding(mesh, PartitionSpec(_AXIS))
+        self.replicated = NamedSharding(mesh, PartitionSpec())
+        self.dtypes = {name: _device_dtype(v) for name, v in grid.axes.items()}
+        self.product = grid.kind == "product"
+        if self.product:
+            self.axis_values = {
+                name: jax.device_put(np.asarray(v, self.dtypes[name]), self.replicated)
+                for name, v in grid.axes.items()
+            }
+
+    def _function(self, chunk: int):
+        fn, batch_size, grid = self.fn, self.batch_size, self.grid
+        block = chunk // self.mesh.size
+        strides = {name: int(np.prod(grid.shape[i + 1 :])) for i, name in enumerate(grid.names)}
+
+        def point(params, index, key):
+            return _as_outputs(fn(params, jax.random.fold_in(key, index)))
+
+        def local(start, columns, key):
+            offset = start + jax.lax.axis_index(_AXIS) * block
+            indices = offset + jnp.arange(block, dtype=jnp.int32)
+            if self.product:
+                clamped = jnp.minimum(indices, grid.size - 1)
+                params = {
+                    name: values[(clamped // strides[name]) % values.shape[0]]
+                    for name, values in columns.items()
+                }
+            else:
+                params = columns
+            if batch_size is None:
+                return jax.vmap(point, in_axes=(0, 0, None))(params, indices, key)
+            return jax.lax.map(lambda a: point(*a, key), (params, indices), batch_size=batch_size)
+
+        columns_spec = PartitionSpec() if self.product else PartitionSpec(_AXIS)
+        return jax.jit(
+            jax.shard_map(
+                local,
+                mesh=self.mesh,
+                in_specs=(PartitionSpec(), columns_spec, PartitionSpec()),
+                out_specs=PartitionSpec(_AXIS),
+                # user code builds unsharded constants (scan carries, counters): skip the
+                # varying-axis type check; blocks never communicate, so nothing is lost
+                check_vma=False,
+            )
+        )
+
+    def compile(self, chunk: int):
+        """Lower and compile for ``chunk`` points; returns ``(compiled, bytes per device)``.
+
+        Compiled chunks are kept in a small cache keyed by the function object, the grid's
+        kind, shape and dtypes, the chunk size, the devices and the tiling, so that repeated
+        sweeps of the same function (a resume, a re-run) skip tracing and compiling.
+        """
+        grid = self.grid
+        cache_key = (self.fn, grid.kind, grid.shape, tuple(self.dtypes.items()), chunk)
+        cache_key += (self.mesh, self.batch_size, jax.random.key_impl(self.key))
+        cache_key += (jnp.result_type(float),)
+        try:
+            hit = _COMPILED.get(cache_key)
+        except TypeError:  # an unhashable callable: no caching
+            hit, cache_key = None, None
+        if hit is not None:
+            _COMPILED.move_to_end(cache_key)
+            compiled, self.out_info, used = hit
+            return compiled, used
+        if self.product:
+            columns = {
+                name: jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=self.replicated)
+                for name, v in self.axis_values.items()
+            }
+        else:
+            columns = {
+                name: jax.ShapeDtypeStruct((chunk,), dtype, sharding=self.sharding)
+                for name, dtype in self.dtypes.items()
+            }
+        start = jax.ShapeDtypeStruct((), jnp.int32, sharding=self.replicated)
+        lowered = self._function(chunk).lower(start, columns, self.key)
+        compiled = lowered.compile()
+        self.out_info = lowered.out_info
+        memory = compiled.memory_analysis()
+        used = 0
+        if memory is not None:
+            used = (
+                memory.argument_size_in_bytes
+                + memory.output_size_in_bytes
+                + memory.temp_size_in_bytes
+                - memory.alias_size_in_bytes
+            )
+        if cache_key is not None:
+            _COMPILED[cache_key] = (compiled, self.out_info, used)
+            while len(_COMPILED) > _CACHE_SIZE:
+                _COMPILED.popitem(last=False)
+        return compiled, used
+
+    def run(self, compiled, start: int, stop: int, chunk: int):
+        first = jax.device_put(np.int32(start), self.replicated)
+        if self.product:
+            return compiled(first, self.axis_values, self.key)
+        columns = {}
+        for name, values in self.grid.values(start, stop).items():
+            values = np.asarray(values, dtype=self.dtypes[name])
+            pad = chunk - (stop - start)
+            if pad:  # repeat the last point: a valid parameter set, its results are dropped
+                values = np.concatenate([values, np.repeat(values[-1:], pad)])
+            columns[name] = jax.make_array_from_callback(
+                values.shape, self.sharding, lambda index, values=values: values[index]
+            )
+        return compiled(first, columns, self.key)
+
+
+def _to_host(outputs: dict, count: int) -> dict[str, np.ndarray]:
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        outputs = multihost_utils.process_allgather(outputs, tiled=True)
+    return {name: np.asarray(value)[:count] for name, value in outputs.items()}
+
+
+def _key_record(key) -> dict:
+    return {
+        "impl": str(jax.random.key_impl(key)),
+        "data": np.asarray(jax.random.key_data(key)).tolist(),
+    }
+
+
+def sweep(
+    fn: Callable[[dict[str, Any], Any], Any],
+    grid: Grid | Mapping,
+    *,
+    chunk_size: int | None = None,
+    out: str | Path | None = None,
+    resume: bool = True,
+    key: Any = None,
+    config: Mapping | None = None,
+    memory_budget: int | float | str | None = None,
+    batch_size: int | None = None,
+    devices: list | None = None,
+    nonfinite: str = "report",
+    quiet: bool = False,
+    desc: str = "sweep",
+) -> SweepResult:
+    """Evaluate ``fn`` at every point of ``grid``: vmapped, chunked, sharded, resumable.
+
+    **Arguments:**
+
+    - `fn`: ``fn(params, key) -> dict of arrays`` for ONE point; ``params`` maps each grid
+      axis name to a scalar (float32, or float64 with x64; int32; bool), ``key`` is that
+      point's PRNG key ``fold_in(key, point_index)``. Its outputs may have any fixed shape.
+    - `grid`: :func:`product` / :func:`points`, or a mapping name → values (a product).
+    - `chunk_size`: points per compiled chunk (rounded up to a multiple of the device count).
+      ``None``: the largest chunk (≤ 2²⁰ points) that fits `memory_budget`. A chunk that does
+      not fit raises ``ValueError`` saying which chunk size fits.
+    - `out`: directory to stream results to (``.npz`` per chunk + ``sweep.json``); ``None``
+      keeps them in memory.
+    - `resume`: continue the sweep already in `out` (same fingerprint required, otherwise
+      ``ValueError``); ``False`` deletes that sweep's files and starts over.
+    - `key`: PRNG key (default ``jax.random.key(0)``).
+    - `config`: JSON-able description of what `fn` computes (e.g. a workload's fixed
+      parameters), part of the fingerprint. The function is identified by its qualified name
+      only: change `config` when you change what a function of the same name computes.
+    - `memory_budget`: bytes per device (number or ``"2 GiB"``), default
+      :func:`default_memory_budget`. Measured by XLA's memory analysis of the compiled chunk.
+    - `batch_size`: evaluate each device's block with ``lax.map`` in tiles of this many points
+      (keeps long loops' state in cache); ``None``: one ``vmap`` over the block.
+    - `devices`: devices to shard over (default: ``jax.devices()``, every host's).
+    - `nonfinite`: ``"report"`` counts NaN/inf per output (``result.nonfinite``, a warning);
+      ``"raise"`` stops with ``FloatingPointError`` at the first chunk that has any.
+    - `quiet`: no progress bar (otherwise tqdm on stderr, points/s and ETA).
+
+    **Returns:** a :class:`SweepResult` (NumPy arrays with named axes).
+    """
+    grid = as_grid(grid)
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise ValueError(f"chunk_size must be an integer >= 1 or None, got {chunk_size!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
+    if nonfinite not in ("report", "raise"):
+        raise ValueError(f"nonfinite must be 'report' or 'raise', got {nonfinite!r}")
+    devices = list(jax.devices() if devices is None else devices)
+    if not devices:
+        raise ValueError("devices must not be empty")
+    budget = (
+        default_memory_budget(devices[0])
+        if memory_budget is None
+        else parse_bytes(memory_budget, name="memory_budget")
+    )
+    if key is None:
+        key = jax.random.key(0)
+    elif not jnp.issubdtype(jnp.asarray(key).dtype, jax.dtypes.prng_key):
+        key = jax.random.wrap_key_data(jnp.asarray(key, jnp.uint32))
+
+    n_dev = len(devices)
+    mesh = Mesh(np.asarray(devices), (_AXIS,))
+    chunker = _Chunker(fn, grid, key, mesh, batch_size)
+    largest = _round_up(grid.size, n_dev)
+    requested = chunk_size is not None
+    chunk = min(_round_up(chunk_size if requested else _DEFAULT_MAX_CHUNK, n_dev), largest)
+    compiled, used = chunker.compile(chunk)
+    for _ in range(3):  # memory is nearly linear in the chunk; shrink until it fits
+        if used <= budget:
+            break
+        per_point = used / (chunk // n_dev)  # bytes per point on one device
+        fits = int(budget // per_point) * n_dev
+        if fits < n_dev:
+            raise ValueError(
+                f"one point needs ≈{per_point / 2**20:.1f} MiB per device, over the memory "
+                f"budget of {budget / 2**20:.1f} MiB: no chunk fits"
+            )
+        if requested:
+            raise ValueError(
+                f"chunk_size={chunk} needs ≈{used / 2**20:.2f} MiB per device "
+                f"(≈{per_point:.0f} bytes per point), over the memory budget of "
+                f"{budget / 2**20:.2f} MiB; chunk_size <= {fits} fits"
+            )
+        chunk = min(fits, chunk - n_dev)
+        compiled, used = chunker.compile(chunk)
+
+    outputs = {
+        name: {"shape": list(info.shape[1:]), "dtype": np.dtype(info.dtype).str}
+        for name, info in chunker.out_info.items()
+    }
+    identity = {
+        "format": FORMAT,
+        "function": _function_name(fn),
+        "config": dict(config or {}),
+        "grid": {"kind": grid.kind, "names": list(grid.names), "sha256": grid.fingerprint()},
+        "key": _key_record(key),
+        "outputs": outputs,
+    }
+    writer = jax.process_index() == 0
+    store = Store(Path(out), identity, grid, resume=resume) if out is not None else None
+    done = store.done() if store is not None else []
+    work = []
+    for start, stop in missing_ranges(done, grid.size):
+        work += [(s, min(s + chunk, stop)) for s in range(start, stop, chunk)]
+
+    flat = (
+        None
+        if store is not None
+        else {n: np.empty((grid.size, *o["shape"]), o["dtype"]) for n, o in outputs.items()}
+    )
+    counts = dict.fromkeys(outputs, 0)
+    remaining = sum(stop - start for start, stop in work)
+    began = time.perf_counter()
+    bar = progress(total=remaining, desc=desc, quiet=quiet, unit="pt")
+
+    def finish(pending):
+        (start, stop), result = pending
+        host = _to_host(result, stop - start)
+        for name, values in host.items():
+            counts[name] += count_nonfinite(values)
+        if store is not None and writer:
+            store.write_chunk(start, stop, host)
+        elif flat is not None:
+            for name, values in host.items():
+                flat[name][start:stop] = values
+        bar.update(stop - start)
+        if nonfinite == "raise" and any(counts.values()):
+            bad = {n: c for n, c in counts.items() if c}
+            raise FloatingPointError(
+                f"sweep: NaN/inf in points {start}…{stop - 1}: {bad} (nonfinite='raise')"
+            )
+
+    pending = None
+    try:
+        for start, stop in work:
+            launched = ((start, stop), chunker.run(compiled, start, stop, chunk))
+            if pending is not None:
+                finish(pending)
+            pending = launched
+        if pending is not None:
+            finish(pending)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - began
+    record = {
+        "chunk_size": chunk,
+        "devices": n_dev,
+        "platform": devices[0].platform,
+        "bytes_per_device": used,
+        "versions": _versions(),
+        "seconds_last_run": round(seconds, 3),
+        "points_last_run": remaining,
+    }
+    if store is not None:
+        if writer:
+            store.finish(**record)
+        from ._store import load
+
+        result = load(store.path)
+    else:
+        result = assemble(grid, flat, meta={**identity, **record})
+    bad = {name: count for name, count in result.nonfinite.items() if count}
+    if bad:
+        warnings.warn(
+            f"sweep: NaN/inf results (counted, stored as is): {bad} of {grid.size} points",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return result
+
+
+def _versions() -> dict:
+    from .. import __version__
+
+    return {
+        "jaxhop": __version__,
+        "jax": jax.__version__,
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+    }

@@ -1,0 +1,229 @@
+"""Sweep results on disk: one ``.npz`` per chunk plus JSON metadata, written atomically.
+
+Layout of an output directory::
+
+    sweep.json                         metadata: config, fingerprint, versions, key, outputs
+    grid.npz                           the grid's axes (or point columns)
+    chunks/points_<start>_<stop>.npz   outputs of points start … stop − 1 (C order)
+
+Every file is written to a temporary name in the same directory and moved into place with
+``os.replace``, which is atomic on POSIX: a sweep killed at any moment leaves only whole chunk
+files (and perhaps a stray ``*.tmp``, ignored and overwritten). A chunk's file name says which
+points it holds, so a resumed sweep recomputes exactly the missing ranges, whatever chunk size
+it uses. The *fingerprint* — a hash of the function's name, the user's config, the grid, the
+key and the outputs' shapes and dtypes — must match for a resume; a mismatch is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._grid import Grid
+
+__all__ = ["SweepResult", "Store", "load", "FORMAT"]
+
+FORMAT = "jaxhop-sweep/1"
+_CHUNK = re.compile(r"^points_(\d+)_(\d+)\.npz$")
+# Parts of the metadata that define the sweep; the rest (versions, devices, timings) is record.
+IDENTITY_KEYS = ("format", "function", "config", "grid", "key", "outputs")
+
+
+def fingerprint(identity: dict) -> str:
+    """SHA-256 of the canonical JSON of the identity fields."""
+    text = json.dumps({k: identity[k] for k in IDENTITY_KEYS}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    _atomic_write(path, lambda handle: handle.write(text.encode()))
+
+
+class Store:
+    """An output directory being filled by one sweep (see the module docstring)."""
+
+    def __init__(self, path: Path, identity: dict, grid: Grid, *, resume: bool):
+        self.path = Path(path)
+        self.chunks = self.path / "chunks"
+        meta_path = self.path / "sweep.json"
+        self.fingerprint = fingerprint(identity)
+        if meta_path.exists():
+            old = json.loads(meta_path.read_text())
+            if not resume:
+                self._clear()
+            elif old.get("fingerprint") != self.fingerprint:
+                differ = [k for k in IDENTITY_KEYS if old.get(k) != identity.get(k)]
+                raise ValueError(
+                    f"out={str(self.path)!r} holds a sweep with a different configuration "
+                    f"(differs in: {', '.join(differ) or 'fingerprint'}); refusing to mix "
+                    "results — use another directory, or resume=False (CLI: --restart) to "
+                    "start it over"
+                )
+        elif self.chunks.exists() and any(self.chunks.glob("points_*.npz")):
+            raise ValueError(
+                f"out={str(self.path)!r} holds chunk files but no sweep.json; refusing to mix"
+            )
+        self.chunks.mkdir(parents=True, exist_ok=True)
+        self.meta = {**identity, "fingerprint": self.fingerprint, "complete": False}
+        _atomic_write(self.path / "grid.npz", lambda handle: np.savez(handle, **grid.axes))
+        write_json(meta_path, self.meta)
+
+    def _clear(self) -> None:
+        for file in self.chunks.glob("points_*.npz"):
+            file.unlink()
+        (self.path / "sweep.json").unlink()
+
+    def done(self) -> list[tuple[int, int]]:
+        """Point ranges already on disk, sorted."""
+        return _chunk_ranges(self.chunks)
+
+    def write_chunk(self, start: int, stop: int, outputs: dict[str, np.ndarray]) -> None:
+        path = self.chunks / f"points_{start:010d}_{stop:010d}.npz"
+        _atomic_write(path, lambda handle: np.savez(handle, **outputs))
+
+    def finish(self, **record) -> None:
+        self.meta.update(record, complete=True)
+        write_json(self.path / "sweep.json", self.meta)
+
+
+def _chunk_ranges(chunks: Path) -> list[tuple[int, int]]:
+    if not chunks.exists():
+        return []
+    ranges = []
+    for file in chunks.iterdir():
+        match = _CHUNK.match(file.name)
+        if match:
+            ranges.append((int(match.group(1)), int(match.group(2))))
+    return sorted(ranges)
+
+
+def missing_ranges(done: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """The ranges of ``[0, size)`` not covered by ``done``."""
+    gaps, position = [], 0
+    for start, stop in sorted(done):
+        if start > position:
+            gaps.append((position, start))
+        position = max(position, stop)
+    if position < size:
+        gaps.append((position, size))
+    return gaps
+
+
+@dataclass
+class SweepResult:
+    """Results of a sweep as NumPy arrays with named axes.
+
+    **Fields:**
+
+    - `data`: output name → array of shape ``grid shape + output shape``.
+    - `dims`: names of the grid axes (``product``: the parameter names; ``points``:
+      ``("point",)``).
+    - `coords`: parameter name → values (``product``: the axis; ``points``: the column).
+    - `nonfinite`: output name → number of NaN/inf entries (0 for integer outputs).
+    - `meta`: the metadata (config, key, versions, fingerprint, timings).
+    - `path`: the output directory, or ``None`` for an in-memory sweep.
+    """
+
+    data: dict[str, np.ndarray]
+    dims: tuple[str, ...]
+    coords: dict[str, np.ndarray]
+    nonfinite: dict[str, int]
+    meta: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.data[name]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.data)
+
+    def slice(self, output: str, **at: float | int) -> tuple[np.ndarray, tuple[str, ...]]:
+        """``output`` with some grid axes fixed at the coordinate nearest to the given value.
+
+        Returns ``(array, dims)`` over the remaining grid axes (product grids only), e.g.
+        ``result.slice("retrievals", z0=3.0)`` → the curve over κ.
+        """
+        if output not in self.data:
+            raise ValueError(f"output {output!r} not in this sweep; choose from {self.names}")
+        if self.dims == ("point",) and at:
+            raise ValueError("a sweep over a list of points has no axes to fix")
+        array, dims = self.data[output], list(self.dims)
+        for name, value in at.items():
+            if name not in dims:
+                raise ValueError(f"no grid axis {name!r}; axes are {tuple(dims)}")
+            axis = dims.index(name)
+            index = int(np.argmin(np.abs(self.coords[name] - value)))
+            array = np.take(array, index, axis=axis)
+            dims.pop(axis)
+        return array, tuple(dims)
+
+
+def count_nonfinite(array: np.ndarray) -> int:
+    if array.dtype.kind in "fc":
+        return int(array.size - np.count_nonzero(np.isfinite(array)))
+    return 0
+
+
+def load(path: str | Path) -> SweepResult:
+    """Load a sweep written by ``sweep(..., out=path)`` as NumPy arrays with named axes.
+
+    Raises ``ValueError`` when the directory holds no sweep or the sweep is incomplete (some
+    points missing: resume it first).
+    """
+    path = Path(path)
+    meta_path = path / "sweep.json"
+    if not meta_path.exists():
+        raise ValueError(f"{str(path)!r} holds no sweep (no sweep.json)")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{str(path)!r}: unknown format {meta.get('format')!r}")
+    with np.load(path / "grid.npz") as stored:
+        axes = {name: stored[name] for name in meta["grid"]["names"]}
+    grid = Grid(axes, meta["grid"]["kind"])
+    ranges = _chunk_ranges(path / "chunks")
+    gaps = missing_ranges(ranges, grid.size)
+    if gaps:
+        missing = sum(stop - start for start, stop in gaps)
+        raise ValueError(
+            f"{str(path)!r}: the sweep is incomplete ({missing} of {grid.size} points missing); "
+            "resume it to finish"
+        )
+    data = {
+        name: np.empty((grid.size, *spec["shape"]), dtype=np.dtype(spec["dtype"]))
+        for name, spec in meta["outputs"].items()
+    }
+    for start, stop in ranges:
+        file = path / "chunks" / f"points_{start:010d}_{stop:010d}.npz"
+        with np.load(file) as chunk:
+            for name in data:
+                data[name][start:stop] = chunk[name]
+    return assemble(grid, data, meta=meta, path=path)
+
+
+def assemble(grid: Grid, flat: dict[str, np.ndarray], *, meta: dict, path=None) -> SweepResult:
+    data = {name: a.reshape(grid.shape + a.shape[1:]) for name, a in flat.items()}
+    return SweepResult(
+        data=data,
+        dims=grid.dims,
+        coords=dict(grid.axes),
+        nonfinite={name: count_nonfinite(a) for name, a in data.items()},
+        meta=meta,
+        path=path,
+    )
