@@ -41,6 +41,39 @@ def time_jax(fn: Callable[[], object], *, repeats: int = 3) -> tuple[float, floa
     return max(first - run, 0.0), run
 
 
+def compiled_mb(jitted, *args) -> dict:
+    """XLA's memory analysis of ``jitted`` compiled for ``args``: output and temporary buffers,
+    in MB (arguments excluded: they are the caller's)."""
+    analysis = jitted.lower(*args).compile().memory_analysis()
+    return {
+        "output_mb": analysis.output_size_in_bytes / 2**20,
+        "temp_mb": analysis.temp_size_in_bytes / 2**20,
+    }
+
+
+def trajectory_check(build: Callable[[int], tuple], num_steps: int, factor: int = 4) -> dict:
+    """Does a workload store its trajectory without being asked?
+
+    ``build(steps)`` returns ``(jitted_fn, args)`` for the workload run for ``steps`` steps.
+    It is compiled (not run) for ``num_steps`` and ``factor × num_steps``: what the user asked
+    to keep comes back as *output*, so the *temporary* buffers must not grow with the number of
+    steps. Returns both analyses and ``temp_grows_with_steps`` (more than 25 % + 1 MB growth).
+    """
+    small = compiled_mb(*_unpack(build(num_steps)))
+    large = compiled_mb(*_unpack(build(factor * num_steps)))
+    return {
+        "temp_mb": round(small["temp_mb"], 3),
+        "output_mb": round(small["output_mb"], 3),
+        f"temp_mb_{factor}x_steps": round(large["temp_mb"], 3),
+        "temp_grows_with_steps": large["temp_mb"] > 1.25 * small["temp_mb"] + 1.0,
+    }
+
+
+def _unpack(built):
+    fn, args = built
+    return (fn, *args)
+
+
 def record(name: str, jaxhop_s: float, baseline_s: float, compile_s: float, target: str, **extra):
     """One benchmark record; ``ratio`` is baseline time over jaxhop time (higher is better)."""
     return {

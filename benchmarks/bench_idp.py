@@ -25,6 +25,7 @@ Run: ``python benchmarks/bench_idp.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import print_records, record, time_jax, time_min  # noqa: E402
+from _timing import print_records, record, time_jax, time_min, trajectory_check  # noqa: E402
 
 import jaxhop as jh  # noqa: E402
 
@@ -60,13 +61,13 @@ def _inputs(trials, seed=0):
     return memories, saliencies, y0
 
 
-@jax.jit
-def jaxhop_idp(memories, saliencies, y0, keys):
+@functools.partial(jax.jit, static_argnames="t1")
+def jaxhop_idp(memories, saliencies, y0, keys, t1=25.0):
     net = jh.idp.IDPNetwork(memories, activation="tanh", gain=GAIN, zero_diagonal=True, noise=SIGMA)
 
     def trial(alpha, y, key):
         sol = jh.idp.simulate(
-            net, jh.idp.glitch_schedule(alpha), y, t1=25.0, dt=DT, key=key, save_every=10
+            net, jh.idp.glitch_schedule(alpha), y, t1=t1, dt=DT, key=key, save_every=10
         )
         return sol.ys
 
@@ -136,6 +137,10 @@ def bench_idp_network(quick: bool) -> dict:
     late = np.arange(num_steps // 10) >= 220  # t ≥ 22: well inside the u₃ window
     follow_jax = float((m_jax.argmax(-1) == targets)[:, late].mean())
     follow_np = float((m_np.argmax(-1) == targets)[:, late].mean())
+    # Overlaps every 10 steps are asked for (output); temporaries must not grow with t1.
+    memory = trajectory_check(
+        lambda steps: (jax.jit(functools.partial(jaxhop_idp, t1=steps * DT)), args), num_steps
+    )
     base = record(
         "idp_network",
         jaxhop_s,
@@ -154,6 +159,7 @@ def bench_idp_network(quick: bool) -> dict:
         trial_steps_per_s=trials * num_steps / jaxhop_s,
         on_target_late_jaxhop=follow_jax,
         on_target_late_numpy=follow_np,
+        **memory,
     )
     return base
 

@@ -16,6 +16,7 @@ Run: ``python benchmarks/bench_saliency.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import print_records, record, time_jax, time_min  # noqa: E402
+from _timing import print_records, record, time_jax, time_min, trajectory_check  # noqa: E402
 
 import jaxhop as jh  # noqa: E402
 
@@ -32,18 +33,18 @@ STEPS = 200
 TILE = 8192  # elements per vmapped tile: the running state stays in cache
 
 
-def _point(args):
+def _point(args, steps=STEPS):
     kappa, z0 = args
     sol = jh.integrate(
-        jh.saliency._count_step, kappa, (z0, jnp.zeros((), jnp.int32)), num_steps=STEPS
+        jh.saliency._count_step, kappa, (z0, jnp.zeros((), jnp.int32)), num_steps=steps
     )
     return sol.final
 
 
-@jax.jit
-def saliency_sweep(kappas, z0s):
+@functools.partial(jax.jit, static_argnames="steps")
+def saliency_sweep(kappas, z0s, steps=STEPS):
     """Final saliency and retrievals for every pair, tiles of TILE vmapped points."""
-    return jax.lax.map(_point, (kappas, z0s), batch_size=TILE)
+    return jax.lax.map(functools.partial(_point, steps=steps), (kappas, z0s), batch_size=TILE)
 
 
 def numpy_sweep(kappas, z0s):
@@ -69,6 +70,9 @@ def bench_saliency_map(quick: bool) -> dict:
     final, count = saliency_sweep(kj, zj)
     ref_final, ref_count = numpy_sweep(kappas, z0s)
     assert np.array_equal(np.asarray(count), ref_count), "retrieval counts differ from NumPy"
+    memory = trajectory_check(
+        lambda steps: (jax.jit(functools.partial(saliency_sweep, steps=steps)), (kj, zj)), STEPS
+    )
     return record(
         "saliency_map",
         jaxhop_s,
@@ -78,6 +82,7 @@ def bench_saliency_map(quick: bool) -> dict:
         points=n,
         steps=STEPS,
         points_steps_per_s=n * STEPS / jaxhop_s,
+        **memory,
     )
 
 

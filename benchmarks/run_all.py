@@ -10,6 +10,11 @@ Inside a module, jaxhop and its baseline run in one process: compile timed separ
 bandwidth) are measured in the same run; a record that reports ``flops`` (or ``bytes``) gets its
 achieved fraction of the GEMM peak (or of the bandwidth).
 
+Memory: besides each module's peak RSS, a workload may report XLA's compiled memory analysis at
+its number of steps and at 4× as many (``_timing.trajectory_check``): what a user asked to keep
+is *output*, so *temporary* buffers must not grow with the number of steps. A record whose
+temporaries grow (``temp_grows_with_steps``) is flagged in the table and on stderr.
+
 Workloads whose family has not implemented a benchmark are reported as ``skipped``, not faked.
 ``--readme`` rewrites the results table in ``benchmarks/README.md`` between its markers.
 """
@@ -130,6 +135,15 @@ def _fmt(value, digits=3):
     return str(value)
 
 
+def _temp_memory(rec: dict) -> str:
+    """XLA temporaries at the workload's steps and at 4× the steps (``trajectory_check``)."""
+    if "temp_mb" not in rec:
+        return "—"
+    grown = rec.get("temp_mb_4x_steps")
+    flag = " **grows**" if rec.get("temp_grows_with_steps") else ""
+    return f"{_fmt(rec['temp_mb'])} ({_fmt(grown)}){flag}"
+
+
 def table(limits: dict, records: list[dict]) -> str:
     lines = [
         f"Machine: {limits['cpu_count']} CPU cores, {limits['platform']} ({limits['device']}), "
@@ -137,13 +151,13 @@ def table(limits: dict, records: list[dict]) -> str:
         f"(XLA {limits['gemm_gflops_xla']:.0f}, NumPy {limits['gemm_gflops_numpy']:.0f}), "
         f"memory bandwidth {limits['bandwidth_gbs']:.1f} GB/s.",
         "",
-        "| workload | jaxhop s | baseline s | ratio | compile s | peak RSS MB | of limit "
-        "| target |",
-        "|---|---|---|---|---|---|---|---|",
+        "| workload | jaxhop s | baseline s | ratio | compile s | peak RSS MB | temp MB "
+        "(4× steps) | of limit | target |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for rec in records:
         if rec.get("status") != "ok":
-            lines.append(f"| `{rec['name']}` | {rec['status']}: {rec.get('reason', '')} ||||||")
+            lines.append(f"| `{rec['name']}` | {rec['status']}: {rec.get('reason', '')} |||||||")
             continue
         fraction = rec.get("gemm_fraction") or rec.get("bandwidth_fraction")
         target = str(rec.get("target", "")).replace("|", r"\|")
@@ -151,7 +165,7 @@ def table(limits: dict, records: list[dict]) -> str:
         lines.append(
             f"| `{rec['name']}` | {_fmt(rec.get('jaxhop_s'))} | {_fmt(rec.get('baseline_s'))} | "
             f"{_fmt(rec.get('ratio'))}× | {_fmt(rec.get('compile_s'))} | "
-            f"{_fmt(rec.get('module_peak_rss_mb'))} | "
+            f"{_fmt(rec.get('module_peak_rss_mb'))} | {_temp_memory(rec)} | "
             f"{f'{fraction:.0%} {kind}' if fraction else '—'} | "
             f"{target} |"
         )
@@ -185,6 +199,12 @@ def main(argv=None) -> int:
         print(json.dumps(rec))
     if not args.json:
         print(table(limits, records), file=sys.stderr)
+    grows = [rec["name"] for rec in records if rec.get("temp_grows_with_steps")]
+    checked = sum("temp_grows_with_steps" in rec for rec in records)
+    progress(
+        f"[run_all] trajectory check: {checked} workload(s) checked; "
+        + (f"temporaries grow with steps in {grows}" if grows else "none stores its trajectory")
+    )
     if args.readme:
         _write_readme(table(limits, records) + f"\n\n(`--quick`: {args.quick})")
     return 0

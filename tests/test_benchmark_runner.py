@@ -30,6 +30,7 @@ def test_run_all_reports_ok_and_skipped(monkeypatch, capsys):
     assert saliency["status"] == "ok" and REQUIRED <= set(saliency)
     assert saliency["ratio"] == pytest.approx(saliency["baseline_s"] / saliency["jaxhop_s"])
     assert saliency["module_peak_rss_mb"] > 0
+    assert saliency["temp_grows_with_steps"] is False and saliency["temp_mb"] > 0
     assert by_name["not_there"]["status"] == "skipped"
 
 
@@ -54,4 +55,39 @@ def test_table_escapes_pipes():
         "target": "|dT| < 1e-5",
     }
     text = run_all.table(limits, [rec])
-    assert r"\|dT\|" in text and text.splitlines()[-1].count(" | ") == 7
+    assert r"\|dT\|" in text and text.splitlines()[-1].count(" | ") == 8
+    flagged = run_all.table(
+        limits, [{**rec, "temp_mb": 1.0, "temp_mb_4x_steps": 9.0, "temp_grows_with_steps": True}]
+    )
+    assert "**grows**" in flagged.splitlines()[-1]
+
+
+def _scan_workload(keep_trajectory: bool):
+    """A toy workload: 1,000-float state for ``steps`` steps; final state, or a cumulative sum
+    of the stacked trajectory computed inside (a hidden trajectory the user did not ask for)."""
+    import jax
+    import jax.numpy as jnp
+
+    def build(steps):
+        def run(y0):
+            def body(y, _):
+                y = 0.99 * y + 0.01
+                return y, y
+
+            final, states = jax.lax.scan(body, y0, None, length=steps)
+            return final + (jnp.sort(states, axis=0)[0] if keep_trajectory else 0.0)
+
+        return jax.jit(run), (jnp.ones(1000),)
+
+    return build
+
+
+def test_trajectory_check_flags_hidden_trajectories():
+    from _timing import trajectory_check
+
+    clean = trajectory_check(_scan_workload(False), 2000)
+    hidden = trajectory_check(_scan_workload(True), 2000)
+    assert clean["temp_grows_with_steps"] is False
+    assert hidden["temp_grows_with_steps"] is True
+    # 2,000 steps × 1,000 float32 states ≈ 7.6 MB stored, 4× that at 4× the steps
+    assert hidden["temp_mb_4x_steps"] > 3 * hidden["temp_mb"] > 3 * 7
