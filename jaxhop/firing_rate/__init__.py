@@ -7,7 +7,9 @@ arXiv 2411.07388).
 - synaptic design :func:`synaptic_design` → :class:`Design`, :func:`rescaled_memories`;
 - the network :class:`FiringRateNetwork` (low-rank W, energy), simulated by :func:`simulate`;
 - stability: :func:`stability_structure`, :func:`memory_lambda_max`,
-  :func:`jacobian_lambda_max`, :func:`sufficient_test`, :func:`instability_test`.
+  :func:`jacobian_lambda_max`, :func:`sufficient_test`, :func:`instability_test`;
+- the (x*, ρ) phase diagram :func:`phase_diagram` → :class:`PhaseDiagram`
+  (:func:`cell_stability` per cell).
 """
 
 from ._activations import (
@@ -30,6 +32,13 @@ from ._patterns import (
     exact_overlap_count as exact_overlap_count,
     exact_overlap_patterns as exact_overlap_patterns,
     shared_core_patterns as shared_core_patterns,
+)
+from ._phase import (
+    RHO_GRID as RHO_GRID,
+    X_STAR_GRID as X_STAR_GRID,
+    PhaseDiagram as PhaseDiagram,
+    cell_stability as cell_stability,
+    phase_diagram as phase_diagram,
 )
 from ._stability import (
     StabilityStructure as StabilityStructure,

@@ -19,6 +19,7 @@ and mapped over with ``jax.vmap`` (the phase diagram does).
 from __future__ import annotations
 
 import abc
+import math
 
 import equinox as eqx
 import jax
@@ -56,7 +57,7 @@ class AbstractActivation(eqx.Module):
 def _check(rho, threshold):
     if isinstance(rho, (int, float)) and not rho > 0:
         raise ValueError(f"rho must be > 0, got {rho!r}")
-    if isinstance(threshold, (int, float)) and not jnp.isfinite(threshold):
+    if isinstance(threshold, (int, float)) and not math.isfinite(threshold):
         raise ValueError(f"threshold must be finite, got {threshold!r}")
 
 

@@ -19,6 +19,8 @@ Rescaled memories ``x̄^μ = Φ(a)1 + (Φ(b) − Φ(a))ξ^μ`` satisfy ``W x̄^�
 
 from __future__ import annotations
 
+import math
+
 import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
@@ -63,7 +65,7 @@ def synaptic_design(
     over the activation's parameters and a, b.
     """
     for name, value in (("a", a), ("b", b)):
-        if isinstance(value, (int, float)) and not jnp.isfinite(value):
+        if isinstance(value, (int, float)) and not math.isfinite(value):
             raise ValueError(f"{name} must be finite, got {value!r}")
     if isinstance(q, (int, float)) and not 0 < q < 1:
         raise ValueError(f"q must be in (0, 1), got {q!r}")

@@ -66,10 +66,10 @@ class FiringRateNetwork(eqx.Module):
         patterns: Float[Array, "n p"],
         activation: AbstractActivation,
         *,
-        a: float = -0.3,
-        b: float = 0.95,
+        a: Float[ArrayLike, ""] = -0.3,
+        b: Float[ArrayLike, ""] = 0.95,
         q: float = 0.2,
-        r: float | None = None,
+        r: Float[ArrayLike, ""] | None = None,
         **kwargs,
     ) -> FiringRateNetwork:
         """The network whose W follows :func:`synaptic_design` ``(a, b, q, r, Φ)``."""
