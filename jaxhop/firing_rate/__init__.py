@@ -9,7 +9,10 @@ arXiv 2411.07388).
 - stability: :func:`stability_structure`, :func:`memory_lambda_max`,
   :func:`jacobian_lambda_max`, :func:`sufficient_test`, :func:`instability_test`;
 - the (x*, ρ) phase diagram :func:`phase_diagram` → :class:`PhaseDiagram`
-  (:func:`cell_stability` per cell).
+  (:func:`cell_stability` per cell);
+- the retrieval experiment :func:`retrieval_experiment` → :class:`RetrievalResult`
+  (cues from :func:`thinned_cues`) and the energy on a plane, :func:`energy_plane`;
+- figures: :func:`plot_phase_diagrams`, :func:`plot_retrieval`, :func:`plot_energy_landscape`.
 """
 
 from ._activations import (
@@ -39,6 +42,17 @@ from ._phase import (
     PhaseDiagram as PhaseDiagram,
     cell_stability as cell_stability,
     phase_diagram as phase_diagram,
+)
+from ._plot import (
+    plot_energy_landscape as plot_energy_landscape,
+    plot_phase_diagrams as plot_phase_diagrams,
+    plot_retrieval as plot_retrieval,
+)
+from ._retrieval import (
+    RetrievalResult as RetrievalResult,
+    energy_plane as energy_plane,
+    retrieval_experiment as retrieval_experiment,
+    thinned_cues as thinned_cues,
 )
 from ._stability import (
     StabilityStructure as StabilityStructure,
