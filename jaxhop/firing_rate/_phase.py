@@ -101,14 +101,23 @@ def cell_stability(
 
 
 @eqx.filter_jit
-def _cells(activation, structure, xs, rs, a, b, q, chunk_size):
+def _diagram(activation, patterns, x_star, rho, a, b, q, chunk_size):
+    structure = stability_structure(patterns)
+    xs, rs = jnp.meshgrid(x_star, rho, indexing="ij")
+
     def one(pair):
         return cell_stability(activation, structure, pair[0], pair[1], a, b, q)
 
-    pairs = jnp.stack([xs, rs], axis=1)
+    pairs = jnp.stack([xs.ravel(), rs.ravel()], axis=1)
     if chunk_size is None:
-        return jax.vmap(one)(pairs)
-    return jax.lax.map(one, pairs, batch_size=chunk_size)
+        out = jax.vmap(one)(pairs)
+    else:
+        out = jax.lax.map(one, pairs, batch_size=chunk_size)
+    cell = {k: v.reshape(xs.shape) for k, v in out.items()}
+    cell["stable"] = cell["lambda_max"] < 0
+    cell["sufficient"] = cell["sufficient_value"] < 1
+    cell["instability"] = cell["instability_value"] > 0
+    return cell
 
 
 def phase_diagram(
@@ -133,26 +142,24 @@ def phase_diagram(
     a, b = GAMMA_SETTINGS[gamma]
     patterns = exact_overlap_patterns(size, q)
     dtype = patterns.dtype
-    x_star = jnp.asarray(X_STAR_GRID if x_star is None else x_star, dtype)
-    rho = jnp.asarray(RHO_GRID if rho is None else rho, dtype)
+    x_star = np.asarray(X_STAR_GRID if x_star is None else x_star)
+    rho = np.asarray(RHO_GRID if rho is None else rho)
     if x_star.ndim != 1 or rho.ndim != 1:
         raise ValueError("x_star and rho must be 1-D grids")
-    if not bool(jnp.all(rho > 0)):
+    if not np.all(rho > 0):
         raise ValueError("rho must be > 0 on the whole grid")
-    xs, rs = jnp.meshgrid(x_star, rho, indexing="ij")
-    out = _cells(
-        activation, stability_structure(patterns), xs.ravel(), rs.ravel(), a, b, q, chunk_size
-    )
-    shape = xs.shape
-    cell = {k: v.reshape(shape) for k, v in out.items()}
+    x_star, rho = jnp.asarray(x_star, dtype), jnp.asarray(rho, dtype)
+    # a, b, q as arrays: one compilation serves both design settings
+    a, b, q_ = (jnp.asarray(v, dtype) for v in (a, b, q))
+    cell = _diagram(activation, patterns, x_star, rho, a, b, q_, chunk_size)
     return PhaseDiagram(
         x_star=x_star,
         rho=rho,
         lambda_max=cell["lambda_max"],
-        stable=cell["lambda_max"] < 0,
-        sufficient=cell["sufficient_value"] < 1,
+        stable=cell["stable"],
+        sufficient=cell["sufficient"],
         sufficient_value=cell["sufficient_value"],
-        instability=cell["instability_value"] > 0,
+        instability=cell["instability"],
         instability_value=cell["instability_value"],
         alpha_tilde=cell["alpha_tilde"],
         gamma=cell["gamma"],

@@ -101,28 +101,35 @@ def retrieval_experiment(
     if gamma not in GAMMA_SETTINGS:
         raise ValueError(f"gamma must be one of {tuple(GAMMA_SETTINGS)}, got {gamma!r}")
     a, b = GAMMA_SETTINGS[gamma]
+    source = np.concatenate(
+        [np.repeat(np.arange(num_memories), cues_per_memory), np.full(non_stored, -1)]
+    )
+    config = (size, num_memories, q, activation, cues_per_memory, non_stored, keep)
+    ts, overlaps, own, network = _experiment(key, rho, x_star, a, b, config, t1, dt, save_every)
+    return RetrievalResult(ts, overlaps, own, jnp.asarray(source), network, float(q))
+
+
+@eqx.filter_jit
+def _experiment(key, rho, x_star, a, b, config, t1, dt, save_every):
+    size, num_memories, q, activation, cues_per_memory, non_stored, keep = config
     k_stored, k_new, k_cue, k_cue_new = jax.random.split(key, 4)
     patterns = bernoulli_patterns(k_stored, size, num_memories, q)
     network = FiringRateNetwork.designed(
         patterns, make_activation(activation, rho, x_star), a=a, b=b, q=q
     )
     cue_keys = jax.random.split(k_cue, num_memories)
-    cues = [jax.vmap(lambda k, p: thinned_cues(k, p, cues_per_memory, keep))(cue_keys, patterns.T)]
-    cues = [cues[0].reshape(-1, size)]
+    cues = jax.vmap(lambda k, p: thinned_cues(k, p, cues_per_memory, keep))(cue_keys, patterns.T)
+    cues = [cues.reshape(-1, size)]
     own = [jnp.repeat(patterns.T, cues_per_memory, axis=0)]
-    source = [np.repeat(np.arange(num_memories), cues_per_memory)]
     if non_stored:
         fresh = bernoulli_patterns(k_new, size, non_stored, q).T
         new_keys = jax.random.split(k_cue_new, non_stored)
         cues.append(jax.vmap(lambda k, p: thinned_cues(k, p, 1, keep)[0])(new_keys, fresh))
         own.append(fresh)
-        source.append(np.full(non_stored, -1))
     ts, overlaps, own_m = _run(
         network, jnp.concatenate(cues), jnp.concatenate(own), t1, dt, save_every
     )
-    return RetrievalResult(
-        ts, overlaps, own_m, jnp.asarray(np.concatenate(source)), network, float(q)
-    )
+    return ts, overlaps, own_m, network
 
 
 @eqx.filter_jit
