@@ -81,7 +81,6 @@ def test_structure_matches_dense_eigh(x64, key):
     }
     pattern_sets = [
         (fr.exact_overlap_patterns(100, 0.2), None),
-        (fr.exact_overlap_patterns(400, 0.2), None),
         (fr.bernoulli_patterns(k1, 250, 9, 0.2), None),
         (fr.shared_core_patterns(k2, 300, 6, 0.2, 0.4), 0.4),
     ]
