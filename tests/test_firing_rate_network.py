@@ -137,3 +137,20 @@ def test_input_forms_tau_and_noise(key):
         fr.FiringRateNetwork.designed(xi, act, tau=-1.0)
     with pytest.raises(ValueError, match="b must be > a"):
         fr.synaptic_design(act, 0.5, 0.1)
+
+
+def test_gradient_through_simulation_matches_finite_differences(x64, key):
+    xi = fr.bernoulli_patterns(key, 60, 3, 0.2)
+    x0 = 0.6 * xi[:, 0]
+
+    @jax.jit
+    def final_overlap(rho):
+        net = fr.FiringRateNetwork.designed(xi, fr.Sigmoid(rho, 0.2), a=-0.3, b=0.95)
+        return fr.simulate(net, x0, t1=1.0).final @ xi[:, 0]
+
+    rho, h = 2.0, 1e-5
+    grad = float(jax.grad(final_overlap)(jnp.asarray(rho)))
+    fd = float(final_overlap(jnp.asarray(rho + h))) - float(final_overlap(jnp.asarray(rho - h)))
+    fd /= 2 * h
+    assert abs(grad) > 1e-3
+    np.testing.assert_allclose(grad, fd, rtol=1e-6)
