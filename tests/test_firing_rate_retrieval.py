@@ -69,3 +69,13 @@ def test_energy_plane_minima_at_memories(x64):
     lowest = np.sort(energy[finite])[:2]
     np.testing.assert_allclose(sorted([energy[-1, 0], energy[0, -1]]), lowest)
     np.testing.assert_allclose(energy[-1, 0], float(net.energy(net.rescaled_memories()[:, 0])))
+
+
+@pytest.mark.slow
+def test_published_retrieval_experiment():
+    """The spec's settings: N = 1000, P = 14, 100 cues per memory, 100 non-stored cues."""
+    r = fr.retrieval_experiment(jax.random.key(0))
+    assert r.overlaps.shape == (1500, 101, 14)
+    assert r.cued[:, -1].mean() > 0.95 and r.cued[:, -1].min() > 0.8
+    assert abs(r.others[:, -1].mean() - 0.2) < 0.02
+    assert r.non_stored[:, -1].max() < 0.01
