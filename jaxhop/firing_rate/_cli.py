@@ -1,0 +1,90 @@
+"""``jaxhop firing-rate phase-diagram``: the (x*, ρ) stability phase diagram."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from ..cli import UsageError, add_output_options
+
+_Q = 0.2  # coding level of the deterministic pattern set (spec)
+
+
+def _phase_diagram(args: argparse.Namespace) -> dict:
+    from ._phase import phase_diagram
+
+    step = round(1 / (_Q * _Q))
+    if args.size < step or args.size % step:
+        raise UsageError(
+            f"--size must be a positive multiple of {step} (q = {_Q}: q²N and q(1-q)N must be "
+            f"integers for the exact-overlap patterns), got {args.size}"
+        )
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UsageError(f"--chunk-size must be an integer >= 1 (got {args.chunk_size})")
+    start = time.perf_counter()
+    diagram = phase_diagram(
+        args.activation, args.gamma, size=args.size, q=_Q, chunk_size=args.chunk_size
+    )
+    counts = diagram.counts()
+    seconds = time.perf_counter() - start
+    result = {
+        "activation": args.activation,
+        "gamma": args.gamma,
+        "size": args.size,
+        "patterns": int(1 / _Q + 1e-9) + 1,
+        **counts,
+        "grid": {
+            "x_star": np.asarray(diagram.x_star),
+            "rho": np.asarray(diagram.rho),
+            "stable": np.asarray(diagram.stable),
+            "sufficient": np.asarray(diagram.sufficient),
+            "instability": np.asarray(diagram.instability),
+            "lambda_max": np.asarray(diagram.lambda_max),
+        },
+        "seconds": round(seconds, 3),
+    }
+    if args.out is not None:
+        from ..plot import save
+        from ._plot import plot_phase_diagrams
+
+        fig = plot_phase_diagrams([diagram])
+        name = f"firing_rate_phase_{args.activation}_{args.gamma}.png"
+        result["figure"] = str(save(fig, args.out / name))
+    return result
+
+
+def _missing(args: argparse.Namespace) -> dict:
+    raise UsageError("firing-rate: choose a subcommand: phase-diagram")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "firing-rate",
+        help="firing-rate associative memory: stability phase diagram",
+        description="Firing-rate associative memories (Betteti et al., arXiv 2411.07388).",
+    )
+    parser.set_defaults(handler=_missing)
+    commands = parser.add_subparsers(dest="firing_rate_command", metavar="COMMAND")
+    phase = commands.add_parser(
+        "phase-diagram",
+        help="stability of the designed memories over (x*, ρ), 30 × 30 cells",
+        description="For every cell of ρ = linspace(0.2, 5, 30) × x* = linspace(0, 0.9, 30): "
+        "are the rescaled memories of the deterministic pattern set (q = 0.2, P = 6) "
+        "numerically stable (max λ(J) < 0), certified by the sufficient test, flagged by the "
+        "instability test? JSON grid arrays are indexed [x*][ρ].",
+    )
+    phase.add_argument(
+        "--activation", choices=("sigmoid", "rect-tanh"), default="sigmoid", help="Φ"
+    )
+    phase.add_argument(
+        "--gamma",
+        choices=("negative", "positive"),
+        default="negative",
+        help="design setting: negative (a = -0.3, b = 0.95) or positive (a = 0.1, b = 0.95)",
+    )
+    phase.add_argument("--size", type=int, default=1000, help="N, a multiple of 25 (default 1000)")
+    phase.add_argument("--chunk-size", type=int, default=None, help="cells per tile (lax.map)")
+    add_output_options(phase)
+    phase.set_defaults(handler=_phase_diagram)

@@ -1,0 +1,150 @@
+r"""Local stability of the rescaled memories, from the low-rank structure of W.
+
+Source: Betteti, Baggio, Bullo, Zampieri, arXiv 2411.07388; spec ``firing_rate.md``
+§Stability. The Jacobian of ``ẋ = −x + Φ(Wx)`` at ``x̄^μ`` is ``J_μ = −I + D_μ W`` with
+``D_μ = diag(Φ'(a + (b − a)ξ^μ_i))``; ``D_μ W`` has the spectrum of the symmetric
+``D_μ^{1/2} W D_μ^{1/2}`` (``AB`` and ``BA`` share their eigenvalues), so the spectrum is
+real. Memory μ is numerically stable iff ``λ_max(J_μ) < 0``.
+
+**Structure (ours).** Write ``U = [ξ¹ … ξᴾ, 1]/√N`` (N × K, K = P + 1). Since
+``ξ^μ − β1 = U·(√N)(e_μ − β e_K)``,
+
+.. math::  W = U C Uᵀ,\qquad C = T\,\mathrm{diag}(α,…,α,γ)\,Tᵀ,\quad
+           T = \begin{pmatrix} I_P & 0 \\ −β1ᵀ & 1 \end{pmatrix}.
+
+Then ``D^{1/2} W D^{1/2} = V C Vᵀ`` with ``V = D^{1/2}U``. The non-zero eigenvalues of
+``V C Vᵀ`` (N×N) are those of ``C VᵀV = C G`` (K×K), ``G = Uᵀ D U`` (Gram trick: ``AB`` and
+``BA`` share non-zero eigenvalues), which are those of the symmetric ``G^{1/2} C G^{1/2}``
+(again ``AB ~ BA``). All other eigenvalues of ``V C Vᵀ`` are 0 (its rank is ≤ K < N). Hence
+
+.. math::  λ_{\max}(J_μ) = −1 + \max\{0,\ λ_{\max}(G_μ^{1/2} C G_μ^{1/2})\}\quad (N > K).
+
+D_μ takes only two values, ``Φ'(b)`` on the active units of ξ^μ and ``Φ'(a)`` on the
+inactive ones, so ``G_μ = Φ'(b)·A_μ + Φ'(a)·B_μ`` with the design-independent
+``A_μ = Uᵀ diag(ξ^μ) U`` and ``B_μ = UᵀU − A_μ``, computed once per pattern set
+(:class:`StabilityStructure`, O(N P K²)). Each (cell, memory) then costs two K×K ``eigh``
+instead of one N×N.
+
+Tests of the design (spec formulas, for r = q; ``η = max(Φ'(a), Φ'(b))``):
+
+- sufficient stability: ``η · max(α̃, γ) < 1`` (:func:`sufficient_test` returns the left side);
+- sufficient instability: unstable if
+  ``max{q(γ − α̃)(Φ'(b) − Φ'(a)) − (1 − Φ'(b)α̃)(1 − Φ'(a)γ), qΦ'(b)((1 − q)α̃ + qγ) − 1} > 0``
+  (:func:`instability_test`).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Float
+
+from ._network import FiringRateNetwork
+
+__all__ = [
+    "StabilityStructure",
+    "stability_structure",
+    "memory_lambda_max",
+    "jacobian_lambda_max",
+    "sufficient_test",
+    "instability_test",
+]
+
+
+class StabilityStructure(eqx.Module):
+    """The design-independent Gram blocks of a pattern set (final).
+
+    ``active[μ] = Uᵀ diag(ξ^μ) U`` and ``inactive[μ] = Uᵀ diag(1 − ξ^μ) U`` (P × K × K),
+    ``U = [Ξ, 1]/√N``; `size` N (static).
+    """
+
+    active: Float[Array, "p k k"]
+    inactive: Float[Array, "p k k"]
+    size: int = eqx.field(static=True)
+
+
+def stability_structure(patterns: Float[Array, "n p"]) -> StabilityStructure:
+    """Precompute :class:`StabilityStructure` for patterns Ξ (N × P), in O(N P K²)."""
+    n = patterns.shape[0]
+    u = jnp.concatenate([patterns, jnp.ones((n, 1), patterns.dtype)], axis=1) / jnp.sqrt(
+        jnp.asarray(n, patterns.dtype)
+    )
+    total = u.T @ u
+    active = jnp.einsum("im,ij,ik->mjk", patterns, u, u)
+    return StabilityStructure(active, total[None] - active, n)
+
+
+def _coupling(alpha, beta, gamma, p, dtype):
+    k = p + 1
+    t = jnp.eye(k, dtype=dtype).at[p, :p].set(-beta)
+    scale = jnp.concatenate([jnp.full((p,), alpha, dtype), jnp.full((1,), gamma, dtype)])
+    return (t * scale[None, :]) @ t.T
+
+
+def _sym_sqrt(g):
+    w, v = jnp.linalg.eigh(0.5 * (g + g.T))
+    return (v * jnp.sqrt(jnp.maximum(w, 0.0))[None, :]) @ v.T
+
+
+def memory_lambda_max(
+    structure: StabilityStructure,
+    d_active: Float[ArrayLike, ""],
+    d_inactive: Float[ArrayLike, ""],
+    alpha: Float[ArrayLike, ""],
+    beta: Float[ArrayLike, ""],
+    gamma: Float[ArrayLike, ""],
+) -> Float[Array, " p"]:
+    """``λ_max(J_μ)`` for every memory μ, with ``D_μ`` equal to `d_active` (``Φ'(b)``) on the
+    active units of ξ^μ and `d_inactive` (``Φ'(a)``) elsewhere; O(P K³) (see module doc)."""
+    p = structure.active.shape[0]
+    dtype = structure.active.dtype
+    coupling = _coupling(alpha, beta, gamma, p, dtype)
+
+    def one(active, inactive):
+        root = _sym_sqrt(d_active * active + d_inactive * inactive)
+        m = root @ coupling @ root
+        top = jnp.linalg.eigvalsh(0.5 * (m + m.T))[-1]
+        if structure.size > p + 1:
+            top = jnp.maximum(top, 0.0)
+        return top - 1.0
+
+    return jax.vmap(one)(structure.active, structure.inactive)
+
+
+def jacobian_lambda_max(
+    network: FiringRateNetwork, structure: StabilityStructure | None = None
+) -> Float[Array, " p"]:
+    """``λ_max(J_μ)``, μ = 1 … P, of a designed network at its rescaled memories."""
+    if structure is None:
+        structure = stability_structure(network.patterns)
+    a, b = jnp.asarray(network.a), jnp.asarray(network.b)
+    d_active = network.activation.derivative(b)
+    d_inactive = network.activation.derivative(a)
+    return memory_lambda_max(
+        structure, d_active, d_inactive, network.alpha, network.beta, network.gamma
+    )
+
+
+def sufficient_test(
+    alpha_tilde: Float[ArrayLike, ""],
+    gamma: Float[ArrayLike, ""],
+    d_a: Float[ArrayLike, ""],
+    d_b: Float[ArrayLike, ""],
+) -> Float[Array, ""]:
+    """``η · max(α̃, γ)``, ``η = max(Φ'(a), Φ'(b))``: every memory is stable if it is < 1."""
+    return jnp.maximum(d_a, d_b) * jnp.maximum(alpha_tilde, gamma)
+
+
+def instability_test(
+    alpha_tilde: Float[ArrayLike, ""],
+    gamma: Float[ArrayLike, ""],
+    d_a: Float[ArrayLike, ""],
+    d_b: Float[ArrayLike, ""],
+    q: Float[ArrayLike, ""],
+) -> Float[Array, ""]:
+    """``max{q(γ − α̃)(Φ'(b) − Φ'(a)) − (1 − Φ'(b)α̃)(1 − Φ'(a)γ), qΦ'(b)((1 − q)α̃ + qγ) − 1}``:
+    the memories are unstable if it is > 0."""
+    first = q * (gamma - alpha_tilde) * (d_b - d_a) - (1 - d_b * alpha_tilde) * (1 - d_a * gamma)
+    second = q * d_b * ((1 - q) * alpha_tilde + q * gamma) - 1
+    return jnp.maximum(first, second)
