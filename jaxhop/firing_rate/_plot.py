@@ -54,7 +54,8 @@ def plot_phase_diagrams(diagrams, *, title: str | None = None):
     for ax in axes.ravel()[len(diagrams) :]:
         ax.set_axis_off()
     handles = [Patch(color=c, label=lab) for lab, c in _REGIONS[:4]]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    # one legend column under a single panel, or it is wider than the figure
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, fontsize=8, frameon=False)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
