@@ -25,3 +25,15 @@ from ._model import (
     VARIANTS as VARIANTS,
     DenseMemory as DenseMemory,
 )
+from ._effective import (
+    EffectiveProcess as EffectiveProcess,
+    effective_process as effective_process,
+)
+from ._theory import (
+    capacity as capacity,
+    hermite_weights as hermite_weights,
+    noise_coefficients as noise_coefficients,
+    recurrence as recurrence,
+    response_coefficients as response_coefficients,
+    two_step as two_step,
+)
