@@ -1,9 +1,10 @@
 """DAM theory: the spec's reference values, closed forms, and the effective process."""
 
+from math import erf, sqrt
+
 import jax
 import numpy as np
 import pytest
-from math import erf, sqrt
 
 import jaxhop as jh
 

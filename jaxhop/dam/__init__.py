@@ -6,6 +6,14 @@ Spec ``dam.md``. Public API:
   ``exact``; variant ``krotov`` or ``nbody``);
 - dynamics: :func:`parallel_step`, :func:`async_sweep`, :func:`recall` (on the shared engine),
   :func:`cue`, :func:`overlap`, :func:`kappa`, :func:`num_patterns`, :func:`effective_load`;
+- experiments: :func:`simulate_recall` (trials over independent pattern sets) →
+  :class:`RecallResult`,
+  :func:`recall_summary`, :func:`recall_memory_bytes`;
+- theory: :func:`recurrence` (Γ = 0), :func:`capacity`, :func:`two_step` (closed form with
+  Γ(1,0)), :func:`effective_process` (Monte-Carlo single-site process) → :class:`EffectiveProcess`,
+  :func:`hermite_weights`, :func:`noise_coefficients`, :func:`response_coefficients`;
+- figures: :func:`plot_recall`, :func:`plot_recall_grid`, :func:`plot_phase_diagram`,
+  :func:`plot_basin`.
 """
 
 from ._dynamics import (
@@ -18,6 +26,10 @@ from ._dynamics import (
     parallel_step as parallel_step,
     recall as recall,
 )
+from ._effective import (
+    EffectiveProcess as EffectiveProcess,
+    effective_process as effective_process,
+)
 from ._model import (
     RULES as RULES,
     SEPARATIONS as SEPARATIONS,
@@ -25,9 +37,17 @@ from ._model import (
     VARIANTS as VARIANTS,
     DenseMemory as DenseMemory,
 )
-from ._effective import (
-    EffectiveProcess as EffectiveProcess,
-    effective_process as effective_process,
+from ._plot import (
+    plot_basin as plot_basin,
+    plot_phase_diagram as plot_phase_diagram,
+    plot_recall as plot_recall,
+    plot_recall_grid as plot_recall_grid,
+)
+from ._recall import (
+    RecallResult as RecallResult,
+    recall_memory_bytes as recall_memory_bytes,
+    recall_summary as recall_summary,
+    simulate_recall as simulate_recall,
 )
 from ._theory import (
     capacity as capacity,

@@ -151,13 +151,15 @@ class DenseMemory(eqx.Module):
         if block_size is None:
             block_size = max(32, -(-min(int(num_patterns), 4096) // 32) * 32)
         _check_config(order, size, num_patterns, variant, rule, separation, block_size, storage)
-        proto = cls(None, key, order, size, num_patterns, variant, rule, separation,
-                    block_size, "key")  # fmt: skip
+        proto = cls(
+            None, key, order, size, num_patterns, variant, rule, separation, block_size, "key"
+        )
         patterns = None
         if storage == "int8":
             patterns = jax.vmap(proto.pattern_block)(jnp.arange(proto.num_blocks))
-        return cls(patterns, key, order, size, num_patterns, variant, rule, separation,
-                   block_size, storage)  # fmt: skip
+        return cls(
+            patterns, key, order, size, num_patterns, variant, rule, separation, block_size, storage
+        )
 
     # --- patterns ---------------------------------------------------------------------------
 
@@ -223,9 +225,10 @@ class DenseMemory(eqx.Module):
         u = jnp.sum(g.astype(acc) * jnp.asarray(scales.astype(np.int64), acc)[None, :, None], 1)
         u = u - s.astype(acc) * so[None, :]
         if acc == jnp.int32:
-            approx = jnp.sum(
-                g.astype(jnp.float32) * jnp.asarray(scales, jnp.float32)[None, :, None], 1
-            ) - s.astype(jnp.float32) * so_f[None, :]
+            approx = (
+                jnp.sum(g.astype(jnp.float32) * jnp.asarray(scales, jnp.float32)[None, :, None], 1)
+                - s.astype(jnp.float32) * so_f[None, :]
+            )
             u = eqx.error_if(
                 u,
                 jnp.any(jnp.abs(approx) >= _GUARD),
