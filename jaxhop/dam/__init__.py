@@ -8,7 +8,8 @@ Spec ``dam.md``. Public API:
   :func:`cue`, :func:`overlap`, :func:`kappa`, :func:`num_patterns`, :func:`effective_load`;
 - experiments: :func:`simulate_recall` (trials over independent pattern sets) →
   :class:`RecallResult`,
-  :func:`recall_summary`, :func:`recall_memory_bytes`;
+  :func:`recall_summary`, :func:`recall_memory_bytes`; theory against simulation
+  :func:`theory_vs_simulation`, :func:`phase_diagram`, :func:`basin_edge`;
 - theory: :func:`recurrence` (Γ = 0), :func:`capacity`, :func:`two_step` (closed form with
   Γ(1,0)), :func:`effective_process` (Monte-Carlo single-site process) → :class:`EffectiveProcess`,
   :func:`hermite_weights`, :func:`noise_coefficients`, :func:`response_coefficients`;
@@ -29,6 +30,11 @@ from ._dynamics import (
 from ._effective import (
     EffectiveProcess as EffectiveProcess,
     effective_process as effective_process,
+)
+from ._experiments import (
+    basin_edge as basin_edge,
+    phase_diagram as phase_diagram,
+    theory_vs_simulation as theory_vs_simulation,
 )
 from ._model import (
     RULES as RULES,

@@ -80,13 +80,19 @@ def _step(p: _Params, state, t, key):
     c_row = jnp.mean(hf * hf[i][None, :], axis=1)  # C(i, s), zero for s > i
     below = jnp.arange(T) < i
     k_row = jnp.where(jnp.arange(T) <= i, p.alpha * _poly(p.noise, c_row[:T]), 0.0)
-    # incremental Cholesky: L[i, :i] solves L[:i, :i] l = K[i, :i]
+    # incremental Cholesky: L[i, :i] solves L[:i, :i] l = K[i, :i]. A column whose pivot is
+    # below `tol` (the new noise variance is < tol² of the total: the paths have frozen and K is
+    # singular to working precision) carries no new noise: it is dropped, not divided by ~0.
+    tol = 1e-2 if dtype == jnp.float32 else 1e-5
+    diag = jnp.diagonal(L)
+    live = diag > tol * jnp.sqrt(k_row[i] + 1e-30)
     rows_done = (jnp.arange(T) < i)[:, None]
-    l_fix = jnp.where(rows_done, L, jnp.eye(T, dtype=dtype))
-    rhs = jnp.where(below, k_row, 0.0)
+    l_fix = jnp.where(rows_done & live[None, :], L, jnp.eye(T, dtype=dtype))
+    rhs = jnp.where(below & live, k_row, 0.0)
     l_row = jax.scipy.linalg.solve_triangular(l_fix, rhs, lower=True)
-    l_row = jnp.where(below, l_row, 0.0)
-    l_ii = jnp.sqrt(jnp.maximum(k_row[i] - jnp.sum(l_row**2), 1e-12))
+    l_row = jnp.where(below & live, l_row, 0.0)
+    residual = k_row[i] - jnp.sum(l_row**2)
+    l_ii = jnp.where(residual > (tol**2) * k_row[i], jnp.sqrt(jnp.maximum(residual, 0.0)), 0.0)
     L = L.at[i].set(l_row.at[i].set(l_ii))
     # response and retarded self-interaction from the copies
     diff = (Hc[:, 0, i] - Hc[:, 1, i]).astype(dtype)  # (T, P): copy branched at s, time i
@@ -100,9 +106,12 @@ def _step(p: _Params, state, t, key):
     mean = signal + noise_past + gam_row @ hf[:T]
     z = jax.random.normal(key, mean.shape, dtype)
     H = H.at[i + 1].set(_sgn(mean + l_ii * z))
-    u = mean / l_ii
-    W = W.at[i].set(jnp.exp(-0.5 * u * u) / (math.sqrt(2 * math.pi) * l_ii))
-    Zpin = Zpin.at[i].set(-u)
+    # frozen column (l_ii = 0): the field is deterministic given the past, density 0 a.s.
+    safe = jnp.where(l_ii > 0, l_ii, 1.0)
+    u = mean / safe
+    density = jnp.exp(-0.5 * u * u) / (math.sqrt(2 * math.pi) * safe)
+    W = W.at[i].set(jnp.where(l_ii > 0, density, 0.0))
+    Zpin = Zpin.at[i].set(jnp.where(l_ii > 0, -u, 0.0))
     Z = Z.at[i].set(z)
     # copies branched at s < i: same noise except the pinned z(s)
     noise_c = noise_past[None, :] + l_row[:, None] * (Zpin - Z)  # (T, P); uses new Zpin/Z rows
