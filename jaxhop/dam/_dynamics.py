@@ -62,7 +62,10 @@ def effective_load(order: int, size: int, patterns: int, variant: str = "krotov"
 
 
 def cue(
-    key: PRNGKeyArray, pattern: Int8[Array, " n"], m0: Float[Array, " batch"] | float, batch: int
+    key: PRNGKeyArray,
+    pattern: Int8[Array, " n"],
+    m0: Float[Array, " batch"] | Float[Array, ""] | float,
+    batch: int,
 ) -> Int8[Array, "n batch"]:
     """``batch`` noisy copies of ``pattern``: each bit flipped w.p. ``(1 − m0)/2`` (``m0`` a
     scalar or one value per column)."""
@@ -97,6 +100,7 @@ def async_sweep(
     """One asynchronous sweep: every site once, in a random order drawn from `key` (in order
     ``0 … N−1`` when `key` is None). Materialises Ξ (use at small N·M)."""
     xi = model.all_patterns()  # (N, M)
+    mask = model.pattern_mask()[:, None]
     n = model.size
     order = jnp.arange(n) if key is None else jax.random.permutation(key, n)
     x = jax.lax.dot_general(xi, s, (((0,), (0,)), ((), ())), preferred_element_type=jnp.int32)
@@ -105,7 +109,7 @@ def async_sweep(
         x = x.astype(dtype)
 
         def site_field(row, x, s_i):
-            w = jnp.exp(x - jnp.max(x, axis=0, keepdims=True))
+            w = jnp.where(mask, jnp.exp(x - jnp.max(x, axis=0, keepdims=True)), 0.0)
             e = row.astype(dtype) @ w * jnp.cosh(jnp.asarray(1.0, dtype))
             return e - s_i.astype(dtype) * jnp.sum(w, 0) * jnp.sinh(jnp.asarray(1.0, dtype))
     else:
@@ -114,7 +118,8 @@ def async_sweep(
 
         def site_field(row, x, s_i):
             e = jnp.sum(row.astype(x.dtype)[:, None] * _horner(even, x), axis=0)
-            return e - s_i.astype(x.dtype) * jnp.sum(_horner(odd, x), axis=0)
+            o = jnp.where(mask, _horner(odd, x), jnp.zeros_like(x))
+            return e - s_i.astype(x.dtype) * jnp.sum(o, axis=0)
 
     def body(j, carry):
         s, x = carry

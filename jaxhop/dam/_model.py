@@ -104,13 +104,16 @@ class DenseMemory(eqx.Module):
     with ``storage="key"``), `pattern_key` (the key the patterns are drawn from); static:
     `order` n ≥ 2, `variant` (``"krotov"`` or ``"nbody"``), `rule` (``"dominant"`` term or
     ``"exact"`` energy difference), `separation` (``"power"`` ``F = x^n`` or ``"exp"``),
-    `size` N, `num_patterns` M, `block_size`, `storage`.
+    `size` N, `num_patterns` M, `block_size`, `storage`. `active` (optional, a traced
+    integer ≤ M): only the first `active` patterns take part — lets the load be a traced
+    (vmappable, sweepable) parameter at a fixed maximal M.
 
     Build with :meth:`random`. Pattern ``μ = 0`` is the one :func:`jaxhop.dam.recall` cues.
     """
 
     patterns: Int8[Array, "blocks n block"] | None
     pattern_key: PRNGKeyArray
+    active: Int[Array, ""] | None
     order: int = eqx.field(static=True)
     size: int = eqx.field(static=True)
     num_patterns: int = eqx.field(static=True)
@@ -152,13 +155,23 @@ class DenseMemory(eqx.Module):
             block_size = max(32, -(-min(int(num_patterns), 4096) // 32) * 32)
         _check_config(order, size, num_patterns, variant, rule, separation, block_size, storage)
         proto = cls(
-            None, key, order, size, num_patterns, variant, rule, separation, block_size, "key"
+            None, key, None, order, size, num_patterns, variant, rule, separation, block_size, "key"
         )
         patterns = None
         if storage == "int8":
             patterns = jax.vmap(proto.pattern_block)(jnp.arange(proto.num_blocks))
         return cls(
-            patterns, key, order, size, num_patterns, variant, rule, separation, block_size, storage
+            patterns,
+            key,
+            None,
+            order,
+            size,
+            num_patterns,
+            variant,
+            rule,
+            separation,
+            block_size,
+            storage,
         )
 
     # --- patterns ---------------------------------------------------------------------------
@@ -167,19 +180,36 @@ class DenseMemory(eqx.Module):
     def num_blocks(self) -> int:
         return -(-self.num_patterns // self.block_size)
 
+    def _valid(self, b):
+        index = b * self.block_size + jnp.arange(self.block_size)
+        valid = index < self.num_patterns
+        if self.active is not None:
+            valid = valid & (index < self.active)
+        return valid
+
     def pattern_block(self, b: Int[Array, ""] | int) -> Int8[Array, "n block"]:
-        """Patterns ``b·block_size … (b+1)·block_size − 1`` as columns (zero past M)."""
-        if self.patterns is not None:
+        """Patterns ``b·block_size … (b+1)·block_size − 1`` as columns (zero past M, or
+        past `active`)."""
+        if self.patterns is not None and self.active is None:
             return self.patterns[b]
-        signs = _unpack_signs(jax.random.fold_in(self.pattern_key, b), self.size, self.block_size)
-        valid = b * self.block_size + jnp.arange(self.block_size) < self.num_patterns
-        return jnp.where(valid[None, :], signs, jnp.zeros_like(signs))
+        if self.patterns is not None:
+            signs = self.patterns[b]
+        else:
+            signs = _unpack_signs(
+                jax.random.fold_in(self.pattern_key, b), self.size, self.block_size
+            )
+        return jnp.where(self._valid(b)[None, :], signs, jnp.zeros_like(signs))
 
     def all_patterns(self) -> Int8[Array, "n m"]:
         """Ξ (N × M, int8) — materialised; for small sizes, tests and asynchronous updates."""
         blocks = jax.vmap(self.pattern_block)(jnp.arange(self.num_blocks))
         full = jnp.moveaxis(blocks, 0, 1).reshape(self.size, -1)
         return full[:, : self.num_patterns]
+
+    def pattern_mask(self) -> Array:
+        """Which of the M patterns take part (all, unless `active` is set)."""
+        index = jnp.arange(self.num_patterns)
+        return index >= 0 if self.active is None else index < self.active
 
     def cued_pattern(self) -> Int8[Array, " n"]:
         """ξ¹ (pattern index 0), the pattern recall is cued with."""
@@ -205,7 +235,7 @@ class DenseMemory(eqx.Module):
         def body(carry, b):
             g, so, so_f = carry
             xi = self.pattern_block(b)
-            valid = b * self.block_size + jnp.arange(self.block_size) < self.num_patterns
+            valid = self._valid(b)
             x = _dot(xi, s, 0).astype(acc)  # (block, B)
             e = _horner(even, x)
             o = jnp.where(valid[:, None], _horner(odd, x), jnp.zeros_like(x))
@@ -243,7 +273,7 @@ class DenseMemory(eqx.Module):
         def body(carry, b):
             g, so, mx = carry
             xi = self.pattern_block(b)
-            valid = b * self.block_size + jnp.arange(self.block_size) < self.num_patterns
+            valid = self._valid(b)
             x = jnp.where(valid[:, None], _dot(xi, s, 0).astype(dtype), -jnp.inf)
             new = jnp.maximum(mx, jnp.max(x, axis=0))
             rescale = jnp.exp(mx - new)
