@@ -48,7 +48,7 @@ def _recall(args: argparse.Namespace) -> dict:
     storage = _resolve_storage(args.storage, args.size, patterns)
     sets = min(args.pattern_sets, args.trials)
     batch = -(-args.trials // sets)
-    block = max(32, -(-min(patterns, 4096) // 32) * 32)
+    block = max(32, -(-min(patterns, 2048) // 32) * 32)
     need = recall_memory_bytes(
         args.order,
         args.size,

@@ -61,6 +61,7 @@ def effective_load(order: int, size: int, patterns: int, variant: str = "krotov"
     return kappa(order, variant) * patterns / float(size) ** (order - 1)
 
 
+@eqx.filter_jit
 def cue(
     key: PRNGKeyArray,
     pattern: Int8[Array, " n"],
@@ -74,6 +75,7 @@ def cue(
     return jnp.where(flip, -pattern[:, None], pattern[:, None]).astype(jnp.int8)
 
 
+@eqx.filter_jit
 def overlap(pattern: Int8[Array, " n"], s: Int8[Array, "n batch"]) -> Float[Array, " batch"]:
     """``m = ξ·s / N`` per column."""
     dot = jax.lax.dot_general(
@@ -87,11 +89,13 @@ def _sgn_keep(u, s):
     return jnp.where(u > zero, 1, jnp.where(u < zero, -1, s)).astype(jnp.int8)
 
 
+@eqx.filter_jit
 def parallel_step(model: DenseMemory, s: Int8[Array, "n batch"]) -> Int8[Array, "n batch"]:
     """``s_i ← sgn(u_i)`` for all i at once (``sgn(0)`` keeps ``s_i``)."""
     return _sgn_keep(model.fields(s), s)
 
 
+@eqx.filter_jit
 def async_sweep(
     model: DenseMemory,
     s: Int8[Array, "n batch"],

@@ -53,6 +53,7 @@ SEPARATIONS = ("power", "exp")
 STORAGES = ("int8", "key")
 _DIGIT_BASE = 256
 _GUARD = float(2**30)
+_F32_EXACT = float(2**23)  # Σ|e| below this (float32-summed): every partial sum < 2^24
 
 
 def acc_dtype():
@@ -120,7 +121,7 @@ class DenseMemory(eqx.Module):
     variant: str = eqx.field(static=True, default="krotov")
     rule: str = eqx.field(static=True, default="dominant")
     separation: str = eqx.field(static=True, default="power")
-    block_size: int = eqx.field(static=True, default=4096)
+    block_size: int = eqx.field(static=True, default=2048)
     storage: str = eqx.field(static=True, default="int8")
 
     def __check_init__(self):
@@ -150,16 +151,14 @@ class DenseMemory(eqx.Module):
         storage: str = "int8",
     ) -> DenseMemory:
         """M i.i.d. uniform ±1 patterns of N units drawn from `key` (block ``b`` from
-        ``fold_in(key, b)``). `block_size` defaults to ``min(M, 4096)`` rounded up to 32."""
+        ``fold_in(key, b)``). `block_size` defaults to ``min(M, 2048)`` rounded up to 32."""
         if block_size is None:
-            block_size = max(32, -(-min(int(num_patterns), 4096) // 32) * 32)
+            block_size = max(32, -(-min(int(num_patterns), 2048) // 32) * 32)
         _check_config(order, size, num_patterns, variant, rule, separation, block_size, storage)
         proto = cls(
             None, key, None, order, size, num_patterns, variant, rule, separation, block_size, "key"
         )
-        patterns = None
-        if storage == "int8":
-            patterns = jax.vmap(proto.pattern_block)(jnp.arange(proto.num_blocks))
+        patterns = _stored_patterns(proto) if storage == "int8" else None
         return cls(
             patterns,
             key,
@@ -225,40 +224,58 @@ class DenseMemory(eqx.Module):
     def fields(self, s: Int8[Array, "n batch"]) -> Int[Array, "n batch"] | Float[Array, "n batch"]:
         """``u = Ξ E(x) − s ⊙ Σ_μ O(x_μ)`` for B trials (columns of ``s``): exact integers
         (int32; int64 with x64) for ``F = x^n``, float for ``F = exp``."""
-        if self.separation == "exp":
-            return self._exp_fields(s)
+        return _fields(self, s)
+
+    def _power_fields(self, s):
         even, odd = self.coefficients
         acc = acc_dtype()
         k = _num_digits(poly_bound(even, self.size))
         batch = s.shape[1]
+        scales = np.asarray([_DIGIT_BASE**j for j in range(k)])
+        s_t = s.T  # (B, N): overlaps as sᵀ Ξ_b contract over the contiguous axis of both
+
+        def float_path(xi, e):
+            # exact: every partial sum of ξ·e is an integer below Σ|e| < 2^24 (checked)
+            out = jax.lax.dot_general(
+                xi.astype(jnp.float32), e.T.astype(jnp.float32), (((1,), (0,)), ((), ()))
+            )
+            return out.astype(acc), out
+
+        def digit_path(xi, e):
+            g = _dot(xi, _digits(e.T, k), 1).reshape(self.size, k, batch)
+            exact = jnp.sum(
+                g.astype(acc) * jnp.asarray(scales.astype(np.int64), acc)[None, :, None], 1
+            )
+            approx = jnp.sum(
+                g.astype(jnp.float32) * jnp.asarray(scales, jnp.float32)[None, :, None], 1
+            )
+            return exact, approx
 
         def body(carry, b):
-            g, so, so_f = carry
+            u, u_f, so, so_f = carry
             xi = self.pattern_block(b)
             valid = self._valid(b)
-            x = _dot(xi, s, 0).astype(acc)  # (block, B)
+            x = jax.lax.dot_general(
+                s_t, xi, (((1,), (0,)), ((), ())), preferred_element_type=jnp.int32
+            ).astype(acc)  # (B, block)
             e = _horner(even, x)
-            o = jnp.where(valid[:, None], _horner(odd, x), jnp.zeros_like(x))
-            g = g + _dot(xi, _digits(e, k), 1)  # (N, k·B)
-            so = so + jnp.sum(o, axis=0)
-            so_f = so_f + jnp.sum(o.astype(jnp.float32), axis=0)
-            return (g, so, so_f), None
+            o = jnp.where(valid[None, :], _horner(odd, x), jnp.zeros_like(x))
+            certified = jnp.all(jnp.sum(jnp.abs(e.astype(jnp.float32)), axis=1) < _F32_EXACT)
+            part, part_f = jax.lax.cond(certified, float_path, digit_path, xi, e)
+            so = so + jnp.sum(o, axis=1)
+            so_f = so_f + jnp.sum(o.astype(jnp.float32), axis=1)
+            return (u + part, u_f + part_f, so, so_f), None
 
         init = (
-            jnp.zeros((self.size, k * batch), jnp.int32),
+            jnp.zeros((self.size, batch), acc),
+            jnp.zeros((self.size, batch), jnp.float32),
             jnp.zeros((batch,), acc),
             jnp.zeros((batch,), jnp.float32),
         )
-        (g, so, so_f), _ = jax.lax.scan(body, init, jnp.arange(self.num_blocks))
-        g = g.reshape(self.size, k, batch)
-        scales = np.asarray([_DIGIT_BASE**j for j in range(k)])
-        u = jnp.sum(g.astype(acc) * jnp.asarray(scales.astype(np.int64), acc)[None, :, None], 1)
+        (u, u_f, so, so_f), _ = jax.lax.scan(body, init, jnp.arange(self.num_blocks))
         u = u - s.astype(acc) * so[None, :]
         if acc == jnp.int32:
-            approx = (
-                jnp.sum(g.astype(jnp.float32) * jnp.asarray(scales, jnp.float32)[None, :, None], 1)
-                - s.astype(jnp.float32) * so_f[None, :]
-            )
+            approx = u_f - s.astype(jnp.float32) * so_f[None, :]
             u = eqx.error_if(
                 u,
                 jnp.any(jnp.abs(approx) >= _GUARD),
@@ -290,6 +307,7 @@ class DenseMemory(eqx.Module):
         (g, so, _), _ = jax.lax.scan(body, init, jnp.arange(self.num_blocks))
         return g - s.astype(dtype) * so[None, :]
 
+    @eqx.filter_jit
     def energy(self, s: Int8[Array, "n batch"]) -> Float[Array, " batch"]:
         """``E(s) = −Σ_μ F(x_μ)`` (Krotov) or ``−Σ_μ Q_n(x_μ, N)`` (n-body: the sum over
         ordered distinct n-tuples), one value per trial; in floating point."""
@@ -302,6 +320,18 @@ class DenseMemory(eqx.Module):
 
             return -jnp.sum(_horner(nbody_poly(self.order, self.size), x), axis=0)
         return -jnp.sum(x**self.order, axis=0)
+
+
+@eqx.filter_jit
+def _fields(model, s):
+    if model.separation == "exp":
+        return model._exp_fields(s)
+    return model._power_fields(s)
+
+
+@eqx.filter_jit
+def _stored_patterns(proto):
+    return jax.vmap(proto.pattern_block)(jnp.arange(proto.num_blocks))
 
 
 def _check_config(order, size, num_patterns, variant, rule, separation, block_size, storage):

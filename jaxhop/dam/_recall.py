@@ -99,7 +99,7 @@ def simulate_recall(
     per_set = -(-trials // sets)
     storage = _resolve_storage(storage, size, patterns)
     if block_size is None:
-        block_size = max(32, -(-min(patterns, 4096) // 32) * 32)
+        block_size = max(32, -(-min(patterns, 2048) // 32) * 32)
     proto = DenseMemory.random(
         key,
         size,
