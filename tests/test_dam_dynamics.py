@@ -70,11 +70,3 @@ def test_simulate_recall_first_step_follows_gamma0_theory(key):
     assert jh.dam.recall_summary(result, 1)["success_rate"] == 1.0
     with pytest.raises(ValueError, match="m0"):
         jh.dam.simulate_recall(key, order=3, size=64, load=0.1, m0=1.5, trials=2, steps=1)
-
-
-def test_key_storage_recall_equals_int8(key):
-    kw = dict(order=3, size=96, load=0.1, m0=0.7, trials=4, steps=2, pattern_sets=2)
-    a = jh.dam.simulate_recall(key, storage="int8", block_size=64, **kw)
-    b = jh.dam.simulate_recall(key, storage="key", block_size=64, **kw)
-    np.testing.assert_array_equal(a.m, b.m)
-    assert a.storage == "int8" and b.storage == "key"
