@@ -64,6 +64,7 @@ def main(argv=None) -> int:
         phase["m0s"],
         phase["final_m"],
         theory_final=phase["theory_full_final"],
+        theory_label="full theory",
         title=f"n = 3, N = {args.phase_size}, {args.phase_trials} trials: final overlap after "
         f"{args.steps} steps\n(white contour: full theory, final m = 0.5)",
     )

@@ -20,7 +20,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
     size = 128 if quick else 256
     trials = 20 if quick else 40
     steps = 8 if quick else 10
-    loads = (0.15, 0.3) if quick else (0.2, 0.3)
+    loads = (0.3,) if quick else (0.2, 0.3)
     m0s = (0.5, 0.9) if quick else (0.5, 0.7, 0.9)
     summary: dict = {"order": 3, "size": size, "trials": trials}
     summary["capacity_gamma0"] = capacity(3)[0]
@@ -55,6 +55,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
             phase["m0s"],
             phase["final_m"],
             theory_final=phase["theory_final"],
+            theory_label="Γ = 0",
             title="n = 3, N = 128, 10 trials: final overlap after 6 steps",
         )
         figures.append(save(fig, out / "dam_phase.png").name)

@@ -71,7 +71,9 @@ def plot_recall_grid(grid: dict, *, title: str = ""):
     return fig
 
 
-def plot_phase_diagram(loads, m0s, final_m, *, theory_final=None, title: str = ""):
+def plot_phase_diagram(
+    loads, m0s, final_m, *, theory_final=None, theory_label: str = "theory", title: str = ""
+):
     """Final mean overlap over the (α', m0) plane; contour m = 0.5 of the theory (if given)."""
     fig, ax = new_figure(width=5.0, height=3.8)
     loads, m0s = np.asarray(loads), np.asarray(m0s)
@@ -81,7 +83,7 @@ def plot_phase_diagram(loads, m0s, final_m, *, theory_final=None, title: str = "
     fig.colorbar(mesh, ax=ax, label="final overlap (simulation)")
     if theory_final is not None:
         cs = ax.contour(loads, m0s, np.asarray(theory_final).T, levels=[0.5], colors="w")
-        ax.clabel(cs, fmt={0.5: "theory m = 0.5"}, fontsize=7)
+        ax.clabel(cs, fmt={0.5: f"{theory_label} m = 0.5"}, fontsize=7)
     ax.set_xlabel("effective load α'")
     ax.set_ylabel("initial overlap m0")
     ax.set_title(title, fontsize=9)
