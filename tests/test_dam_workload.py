@@ -37,3 +37,15 @@ def test_traced_load_uses_the_first_patterns(key):
     x = xi.T @ np.asarray(s).astype(np.int64)
     expected = xi @ (x**2 + 1) - 2 * np.asarray(s).astype(np.int64) * x.sum(0)
     np.testing.assert_array_equal(np.asarray(masked.fields(s)), expected)
+
+
+def test_example_config_binds():
+    from pathlib import Path
+
+    from jaxhop.sweep._config import load_config
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "dam_phase.toml"
+    config = load_config(path)
+    assert config.workload == "dam_recall"
+    fn, bound = _workloads.bind(config.workload, config.params, tuple(config.grid.names))
+    assert bound["params"]["size"] == 128 and callable(fn)
