@@ -237,7 +237,10 @@ class DenseMemory(eqx.Module):
         def float_path(xi, e):
             # exact: every partial sum of ξ·e is an integer below Σ|e| < 2^24 (checked)
             out = jax.lax.dot_general(
-                xi.astype(jnp.float32), e.T.astype(jnp.float32), (((1,), (0,)), ((), ()))
+                xi.astype(jnp.float32),
+                e.T.astype(jnp.float32),
+                (((1,), (0,)), ((), ())),
+                precision=jax.lax.Precision.HIGHEST,  # true float32 (no TF32/bf16 passes on GPU)
             )
             return out.astype(acc), out
 
