@@ -2,6 +2,7 @@
 
 import jax
 import numpy as np
+import pytest
 
 import jaxhop as jh
 from jaxhop import _workloads
@@ -23,6 +24,7 @@ def test_dam_recall_workload_over_load_and_m0():
     np.testing.assert_allclose(theory[:, 1], expected, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_traced_load_uses_the_first_patterns(key):
     """`active` = M' gives exactly the fields of a model with M' patterns."""
     import equinox as eqx
