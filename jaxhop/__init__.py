@@ -1,6 +1,7 @@
 """jaxhop: a JAX-accelerated, differentiable simulator of associative-memory dynamics."""
 
 from . import (
+    dam as dam,
     firing_rate as firing_rate,
     fit as fit,
     idp as idp,

@@ -21,6 +21,7 @@ __all__ = ["DEMO_SECTIONS", "run_demo", "register"]
 DEMO_SECTIONS: tuple[tuple[str, str], ...] = (
     ("saliency", "jaxhop._demo_saliency"),
     ("idp", "jaxhop.idp._demo"),
+    ("dam", "jaxhop.dam._demo"),
     ("firing_rate", "jaxhop.firing_rate._demo"),
 )
 

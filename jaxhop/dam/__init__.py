@@ -1,0 +1,65 @@
+"""Dense associative memory (Krotov–Hopfield, ``F(x) = x^n`` or ``exp``): recall and theory.
+
+Spec ``dam.md``. Public API:
+
+- model: :class:`DenseMemory` (patterns int8 or regenerated from a key; rule ``dominant`` or
+  ``exact``; variant ``krotov`` or ``nbody``);
+- dynamics: :func:`parallel_step`, :func:`async_sweep`, :func:`recall` (on the shared engine),
+  :func:`cue`, :func:`overlap`, :func:`kappa`, :func:`num_patterns`, :func:`effective_load`;
+- experiments: :func:`simulate_recall` (trials over independent pattern sets) →
+  :class:`RecallResult`,
+  :func:`recall_summary`, :func:`recall_memory_bytes`; theory against simulation
+  :func:`theory_vs_simulation`, :func:`phase_diagram`, :func:`basin_edge`;
+- theory: :func:`recurrence` (Γ = 0), :func:`capacity`, :func:`two_step` (closed form with
+  Γ(1,0)), :func:`effective_process` (Monte-Carlo single-site process) → :class:`EffectiveProcess`,
+  :func:`hermite_weights`, :func:`noise_coefficients`, :func:`response_coefficients`;
+- figures: :func:`plot_recall`, :func:`plot_recall_grid`, :func:`plot_phase_diagram`,
+  :func:`plot_basin`.
+"""
+
+from ._dynamics import (
+    async_sweep as async_sweep,
+    cue as cue,
+    effective_load as effective_load,
+    kappa as kappa,
+    num_patterns as num_patterns,
+    overlap as overlap,
+    parallel_step as parallel_step,
+    recall as recall,
+)
+from ._effective import (
+    EffectiveProcess as EffectiveProcess,
+    effective_process as effective_process,
+)
+from ._experiments import (
+    basin_edge as basin_edge,
+    phase_diagram as phase_diagram,
+    theory_vs_simulation as theory_vs_simulation,
+)
+from ._model import (
+    RULES as RULES,
+    SEPARATIONS as SEPARATIONS,
+    STORAGES as STORAGES,
+    VARIANTS as VARIANTS,
+    DenseMemory as DenseMemory,
+)
+from ._plot import (
+    plot_basin as plot_basin,
+    plot_phase_diagram as plot_phase_diagram,
+    plot_recall as plot_recall,
+    plot_recall_grid as plot_recall_grid,
+)
+from ._recall import (
+    RecallResult as RecallResult,
+    recall_memory_bytes as recall_memory_bytes,
+    recall_summary as recall_summary,
+    simulate_recall as simulate_recall,
+)
+from ._theory import (
+    capacity as capacity,
+    hermite_weights as hermite_weights,
+    noise_coefficients as noise_coefficients,
+    recurrence as recurrence,
+    response_coefficients as response_coefficients,
+    two_step as two_step,
+)

@@ -1,0 +1,371 @@
+r"""The Krotov–Hopfield dense associative memory (spec ``dam.md``, "Model").
+
+Units ``s ∈ {±1}^N``, patterns ``ξ^μ ∈ {±1}^N`` (i.i.d. uniform), energy
+``E(s) = −Σ_μ F(ξ^μ·s)`` with ``F(x) = x^n`` (or ``exp``). Updates use the field
+
+.. math::  u_i = \sum_μ ξ_i^μ P(x_μ − ξ_i^μ s_i) = [Ξ E(x)]_i − s_i Σ_μ O(x_μ),
+           \qquad x = Ξᵀ s,
+
+with ``P`` the rule polynomial of :mod:`jaxhop.dam._poly` (dominant term ``y^{n−1}``, exact
+energy difference, or the n-body distinct-tuple sum); the self term ``j = i`` is removed
+exactly. ``s_i ← sgn(u_i)``; **ties** ``u_i = 0`` keep the current spin (our choice; the paper
+does not say).
+
+Compute and exactness (ours): the state of one call is ``B`` trials sharing one pattern set
+(the columns of ``s``), so both products are GEMMs. Patterns are streamed in blocks of
+``block_size`` columns by a ``lax.scan`` inside one step. Per block:
+
+1. ``x = Ξ_bᵀ s``: int8 × int8 → int32 ``dot_general`` — exact (``|x| ≤ N``).
+2. ``e = E(x)``, ``o = O(x)`` by Horner in int32 (int64 when ``jax_enable_x64``); the
+   constructor checks that ``|E|, |O| ≤ Σ_k |c_k| N^k`` fits.
+3. ``e`` is split into ``k`` balanced base-256 digits ``d ∈ [−128, 127]`` (int8), stacked along
+   the batch axis, and ``Ξ_b D`` is one more int8 × int8 → int32 GEMM; the digit sums
+   ``g_k`` (``|g_k| ≤ 128 M < 2^31``) are exact.
+4. ``u = Σ_k 256^k g_k − s ⊙ Σ_μ O(x_μ)`` in two's-complement int32 (wrap-around arithmetic is
+   exact modulo 2^32), so the result is exact whenever ``|u_i| < 2^31``. This is *checked*:
+   the same sum is formed in float32 and ``eqx.error_if`` raises when any ``|u_i| ≥ 2^30``
+   (in practice ``|u| ≈ N^{n−1}(|m|^{n−1} + O(√α'))``; N = 1024, n = 3: ~2^20). With
+   ``jax_enable_x64`` the combination is int64 and the check is unnecessary.
+
+With ``F = exp`` the field is a float sum with a running maximum subtracted (a positive common
+factor), not exact. Pattern storage: ``"int8"`` holds all patterns (N·M bytes); ``"key"``
+regenerates each block from the pattern key on every pass (32 signs per random uint32), so
+memory does not grow with M. Both give identical patterns for the same key.
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, Int, Int8, PRNGKeyArray
+
+from ._poly import even_odd, poly_bound, rule_polynomial
+
+__all__ = ["DenseMemory", "VARIANTS", "RULES", "SEPARATIONS", "STORAGES", "acc_dtype"]
+
+VARIANTS = ("krotov", "nbody")
+RULES = ("dominant", "exact")
+SEPARATIONS = ("power", "exp")
+STORAGES = ("int8", "key")
+_DIGIT_BASE = 256
+_GUARD = float(2**30)
+_F32_EXACT = float(2**23)  # Σ|e| below this (float32-summed): every partial sum < 2^24
+
+
+def acc_dtype():
+    """int64 when ``jax_enable_x64`` is on, else int32."""
+    return jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
+
+
+def _dot(a, b, lhs_contract: int):
+    return jax.lax.dot_general(
+        a, b, (((lhs_contract,), (0,)), ((), ())), preferred_element_type=jnp.int32
+    )
+
+
+def _horner(coeffs: list[int], x):
+    out = jnp.full_like(x, coeffs[-1])
+    for c in reversed(coeffs[:-1]):
+        out = out * x + jnp.asarray(c, x.dtype)
+    return out
+
+
+def _num_digits(bound: int) -> int:
+    k = 1
+    while 127 * (_DIGIT_BASE**k - 1) // (_DIGIT_BASE - 1) < bound:
+        k += 1
+    return k
+
+
+def _digits(e, k: int):
+    out = []
+    for _ in range(k):
+        d = ((e + 128) & 255) - 128
+        out.append(d.astype(jnp.int8))
+        e = (e - d) >> 8
+    return jnp.concatenate(out, axis=-1)  # (block, k·B)
+
+
+def _unpack_signs(key, rows: int, cols: int) -> Int8[Array, "rows cols"]:
+    words = -(-cols // 32)
+    bits = jax.random.bits(key, (rows, words), jnp.uint32)
+    shifts = jnp.arange(32, dtype=jnp.uint32)
+    b = (bits[:, :, None] >> shifts[None, None, :]) & jnp.uint32(1)
+    return (2 * b.astype(jnp.int8) - 1).reshape(rows, words * 32)[:, :cols]
+
+
+class DenseMemory(eqx.Module):
+    """A dense associative memory (final).
+
+    **Fields:** `patterns` (int8, ``(blocks, N, block_size)``, zero-padded past M; ``None``
+    with ``storage="key"``), `pattern_key` (the key the patterns are drawn from); static:
+    `order` n ≥ 2, `variant` (``"krotov"`` or ``"nbody"``), `rule` (``"dominant"`` term or
+    ``"exact"`` energy difference), `separation` (``"power"`` ``F = x^n`` or ``"exp"``),
+    `size` N, `num_patterns` M, `block_size`, `storage`. `active` (optional, a traced
+    integer ≤ M): only the first `active` patterns take part — lets the load be a traced
+    (vmappable, sweepable) parameter at a fixed maximal M.
+
+    Build with :meth:`random`. Pattern ``μ = 0`` is the one :func:`jaxhop.dam.recall` cues.
+    """
+
+    patterns: Int8[Array, "blocks n block"] | None
+    pattern_key: PRNGKeyArray
+    active: Int[Array, ""] | None
+    order: int = eqx.field(static=True)
+    size: int = eqx.field(static=True)
+    num_patterns: int = eqx.field(static=True)
+    variant: str = eqx.field(static=True, default="krotov")
+    rule: str = eqx.field(static=True, default="dominant")
+    separation: str = eqx.field(static=True, default="power")
+    block_size: int = eqx.field(static=True, default=2048)
+    storage: str = eqx.field(static=True, default="int8")
+
+    def __check_init__(self):
+        _check_config(
+            self.order,
+            self.size,
+            self.num_patterns,
+            self.variant,
+            self.rule,
+            self.separation,
+            self.block_size,
+            self.storage,
+        )
+
+    @classmethod
+    def random(
+        cls,
+        key: PRNGKeyArray,
+        size: int,
+        num_patterns: int,
+        *,
+        order: int = 3,
+        variant: str = "krotov",
+        rule: str = "dominant",
+        separation: str = "power",
+        block_size: int | None = None,
+        storage: str = "int8",
+    ) -> DenseMemory:
+        """M i.i.d. uniform ±1 patterns of N units drawn from `key` (block ``b`` from
+        ``fold_in(key, b)``). `block_size` defaults to ``min(M, 2048)`` rounded up to 32."""
+        if block_size is None:
+            block_size = max(32, -(-min(int(num_patterns), 2048) // 32) * 32)
+        _check_config(order, size, num_patterns, variant, rule, separation, block_size, storage)
+        proto = cls(
+            None, key, None, order, size, num_patterns, variant, rule, separation, block_size, "key"
+        )
+        patterns = _stored_patterns(proto) if storage == "int8" else None
+        return cls(
+            patterns,
+            key,
+            None,
+            order,
+            size,
+            num_patterns,
+            variant,
+            rule,
+            separation,
+            block_size,
+            storage,
+        )
+
+    # --- patterns ---------------------------------------------------------------------------
+
+    @property
+    def num_blocks(self) -> int:
+        return -(-self.num_patterns // self.block_size)
+
+    def _valid(self, b):
+        index = b * self.block_size + jnp.arange(self.block_size)
+        valid = index < self.num_patterns
+        if self.active is not None:
+            valid = valid & (index < self.active)
+        return valid
+
+    def pattern_block(self, b: Int[Array, ""] | int) -> Int8[Array, "n block"]:
+        """Patterns ``b·block_size … (b+1)·block_size − 1`` as columns (zero past M, or
+        past `active`)."""
+        if self.patterns is not None and self.active is None:
+            return self.patterns[b]
+        if self.patterns is not None:
+            signs = self.patterns[b]
+        else:
+            signs = _unpack_signs(
+                jax.random.fold_in(self.pattern_key, b), self.size, self.block_size
+            )
+        return jnp.where(self._valid(b)[None, :], signs, jnp.zeros_like(signs))
+
+    def all_patterns(self) -> Int8[Array, "n m"]:
+        """Ξ (N × M, int8) — materialised; for small sizes, tests and asynchronous updates."""
+        blocks = jax.vmap(self.pattern_block)(jnp.arange(self.num_blocks))
+        full = jnp.moveaxis(blocks, 0, 1).reshape(self.size, -1)
+        return full[:, : self.num_patterns]
+
+    def pattern_mask(self) -> Array:
+        """Which of the M patterns take part (all, unless `active` is set)."""
+        index = jnp.arange(self.num_patterns)
+        return index >= 0 if self.active is None else index < self.active
+
+    def cued_pattern(self) -> Int8[Array, " n"]:
+        """ξ¹ (pattern index 0), the pattern recall is cued with."""
+        return self.pattern_block(0)[:, 0]
+
+    # --- fields -----------------------------------------------------------------------------
+
+    @property
+    def coefficients(self) -> tuple[list[int], list[int]]:
+        """Integer coefficients (E, O) of the field (power separation only)."""
+        return even_odd(rule_polynomial(self.order, self.variant, self.rule, self.size))
+
+    def fields(self, s: Int8[Array, "n batch"]) -> Int[Array, "n batch"] | Float[Array, "n batch"]:
+        """``u = Ξ E(x) − s ⊙ Σ_μ O(x_μ)`` for B trials (columns of ``s``): exact integers
+        (int32; int64 with x64) for ``F = x^n``, float for ``F = exp``."""
+        return _fields(self, s)
+
+    def _power_fields(self, s):
+        even, odd = self.coefficients
+        acc = acc_dtype()
+        k = _num_digits(poly_bound(even, self.size))
+        batch = s.shape[1]
+        scales = np.asarray([_DIGIT_BASE**j for j in range(k)])
+        s_t = s.T  # (B, N): overlaps as sᵀ Ξ_b contract over the contiguous axis of both
+
+        def float_path(xi, e):
+            # exact: every partial sum of ξ·e is an integer below Σ|e| < 2^24 (checked)
+            out = jax.lax.dot_general(
+                xi.astype(jnp.float32),
+                e.T.astype(jnp.float32),
+                (((1,), (0,)), ((), ())),
+                precision=jax.lax.Precision.HIGHEST,  # true float32 (no TF32/bf16 passes on GPU)
+            )
+            return out.astype(acc), out
+
+        def digit_path(xi, e):
+            g = _dot(xi, _digits(e.T, k), 1).reshape(self.size, k, batch)
+            exact = jnp.sum(
+                g.astype(acc) * jnp.asarray(scales.astype(np.int64), acc)[None, :, None], 1
+            )
+            approx = jnp.sum(
+                g.astype(jnp.float32) * jnp.asarray(scales, jnp.float32)[None, :, None], 1
+            )
+            return exact, approx
+
+        def body(carry, b):
+            u, u_f, so, so_f = carry
+            xi = self.pattern_block(b)
+            valid = self._valid(b)
+            x = jax.lax.dot_general(
+                s_t, xi, (((1,), (0,)), ((), ())), preferred_element_type=jnp.int32
+            ).astype(acc)  # (B, block)
+            e = _horner(even, x)
+            o = jnp.where(valid[None, :], _horner(odd, x), jnp.zeros_like(x))
+            certified = jnp.all(jnp.sum(jnp.abs(e.astype(jnp.float32)), axis=1) < _F32_EXACT)
+            part, part_f = jax.lax.cond(certified, float_path, digit_path, xi, e)
+            so = so + jnp.sum(o, axis=1)
+            so_f = so_f + jnp.sum(o.astype(jnp.float32), axis=1)
+            return (u + part, u_f + part_f, so, so_f), None
+
+        init = (
+            jnp.zeros((self.size, batch), acc),
+            jnp.zeros((self.size, batch), jnp.float32),
+            jnp.zeros((batch,), acc),
+            jnp.zeros((batch,), jnp.float32),
+        )
+        (u, u_f, so, so_f), _ = jax.lax.scan(body, init, jnp.arange(self.num_blocks))
+        u = u - s.astype(acc) * so[None, :]
+        if acc == jnp.int32:
+            approx = u_f - s.astype(jnp.float32) * so_f[None, :]
+            u = eqx.error_if(
+                u,
+                jnp.any(jnp.abs(approx) >= _GUARD),
+                "DAM field beyond int32 exactness (|u| >= 2^30): enable jax_enable_x64",
+            )
+        return u
+
+    def _exp_fields(self, s):
+        dtype = jnp.result_type(float)
+        batch = s.shape[1]
+
+        def body(carry, b):
+            g, so, mx = carry
+            xi = self.pattern_block(b)
+            valid = self._valid(b)
+            x = jnp.where(valid[:, None], _dot(xi, s, 0).astype(dtype), -jnp.inf)
+            new = jnp.maximum(mx, jnp.max(x, axis=0))
+            rescale = jnp.exp(mx - new)
+            w = jnp.exp(x - new[None, :])  # e^{x − max}: a positive common factor per trial
+            g = g * rescale[None, :] + xi.astype(dtype) @ w * jnp.cosh(jnp.asarray(1.0, dtype))
+            so = so * rescale + jnp.sum(w, axis=0) * jnp.sinh(jnp.asarray(1.0, dtype))
+            return (g, so, new), None
+
+        init = (
+            jnp.zeros((self.size, batch), dtype),
+            jnp.zeros((batch,), dtype),
+            jnp.full((batch,), -jnp.inf, dtype),
+        )
+        (g, so, _), _ = jax.lax.scan(body, init, jnp.arange(self.num_blocks))
+        return g - s.astype(dtype) * so[None, :]
+
+    @eqx.filter_jit
+    def energy(self, s: Int8[Array, "n batch"]) -> Float[Array, " batch"]:
+        """``E(s) = −Σ_μ F(x_μ)`` (Krotov) or ``−Σ_μ Q_n(x_μ, N)`` (n-body: the sum over
+        ordered distinct n-tuples), one value per trial; in floating point."""
+        dtype = jnp.result_type(float)
+        x = _dot(self.all_patterns(), s, 0).astype(dtype)
+        if self.separation == "exp":
+            return -jnp.sum(jnp.exp(x), axis=0)
+        if self.variant == "nbody":
+            from ._poly import nbody_poly
+
+            return -jnp.sum(_horner(nbody_poly(self.order, self.size), x), axis=0)
+        return -jnp.sum(x**self.order, axis=0)
+
+
+@eqx.filter_jit
+def _fields(model, s):
+    if model.separation == "exp":
+        return model._exp_fields(s)
+    return model._power_fields(s)
+
+
+@eqx.filter_jit
+def _stored_patterns(proto):
+    return jax.vmap(proto.pattern_block)(jnp.arange(proto.num_blocks))
+
+
+def _check_config(order, size, num_patterns, variant, rule, separation, block_size, storage):
+    for name, value, minimum in (
+        ("order", order, 2),
+        ("size", size, 2),
+        ("num_patterns", num_patterns, 1),
+        ("block_size", block_size, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    for name, value, allowed in (
+        ("variant", variant, VARIANTS),
+        ("rule", rule, RULES),
+        ("separation", separation, SEPARATIONS),
+        ("storage", storage, STORAGES),
+    ):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    if separation == "exp" and variant != "krotov":
+        raise ValueError("separation='exp' is defined for variant='krotov' only")
+    if 128 * num_patterns >= 2**31:
+        raise ValueError(f"num_patterns must be < 2^24 (digit sums in int32), got {num_patterns}")
+    if separation == "power":
+        even, odd = even_odd(rule_polynomial(order, variant, rule, size))
+        limit = 2**63 if jax.config.jax_enable_x64 else 2**31
+        bound = max(poly_bound(even, size), poly_bound(odd, size))
+        if bound >= limit:
+            raise ValueError(
+                f"order/size: the field polynomial reaches {bound:.3g} > {limit:.3g} at "
+                f"N = {size}, n = {order}; enable jax_enable_x64 (int64) for this size"
+            )
+    if not math.isfinite(float(size)):
+        raise ValueError("size must be finite")
