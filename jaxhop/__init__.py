@@ -1,6 +1,6 @@
 """jaxhop: a JAX-accelerated, differentiable simulator of associative-memory dynamics."""
 
-from . import fit as fit, idp as idp, saliency as saliency, sweep as sweep
+from . import fit as fit, idp as idp, saliency as saliency, ssm as ssm, sweep as sweep
 from ._integrate import (
     Solution as Solution,
     euler_maruyama_step as euler_maruyama_step,
