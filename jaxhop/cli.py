@@ -29,6 +29,7 @@ __all__ = ["main", "UsageError", "add_output_options", "check_positive", "to_jso
 COMMAND_MODULES: tuple[str, ...] = (
     "jaxhop._cli_saliency",
     "jaxhop.idp._cli",
+    "jaxhop.ssm._cli",
     "jaxhop._cli_sweep",
     "jaxhop.demo",
 )
