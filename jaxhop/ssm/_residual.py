@@ -60,7 +60,7 @@ def delay_bank(delays: int, *, rho: float = 0.5) -> DiagonalLTI:
     C_re = jnp.concatenate([zeros_row, amp * jnp.cos(phase)])
     C_im = jnp.concatenate([zeros_row, amp * jnp.sin(phase)])
     return DiagonalLTI(
-        log_rate=jnp.full((delays,), math.log(-math.log(rho))),
+        log_rate=jnp.full((delays,), math.log(-math.log(rho)), dtype=float),
         theta=2 * jnp.pi * m / delays,
         B_re=jnp.ones((delays, 1)),
         B_im=jnp.zeros((delays, 1)),

@@ -87,7 +87,8 @@ def train_step(optimizer, model, opt_state, task: InductionTask, key: PRNGKeyArr
     """One AdamW step on a fresh batch drawn from `task` with `key`."""
     tokens, labels = task.batch(key, batch)
     (loss, _), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(model, tokens, labels)
-    updates, opt_state = optimizer.update(grads, opt_state, eqx.filter(model, eqx.is_array))
+    with jax.numpy_dtype_promotion("standard"):  # optax mixes int counters and floats
+        updates, opt_state = optimizer.update(grads, opt_state, eqx.filter(model, eqx.is_array))
     model = eqx.apply_updates(model, updates)
     return model, opt_state, loss
 
@@ -140,7 +141,12 @@ def train(
     if eval_every is not None and eval_every < 1:
         raise ValueError(f"eval_every must be >= 1 (got {eval_every})")
     optimizer = make_optimizer(steps, lr=lr, warmup=warmup, weight_decay=weight_decay)
-    opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
+    # strong-typed leaves, so that the updated model has the same jit signature (one trace)
+    model = jax.tree_util.tree_map(
+        lambda x: jnp.array(x, dtype=x.dtype) if eqx.is_inexact_array(x) else x, model
+    )
+    with jax.numpy_dtype_promotion("standard"):
+        opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
     train_key, test_key = jax.random.split(key)
     eval_task = task if eval_task is None else eval_task
     losses, eval_steps, eval_acc = [], [], []
