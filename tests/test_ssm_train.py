@@ -72,3 +72,13 @@ def test_bad_arguments(key):
         jh.ssm.train(model, task, key=key, batch=-1)
     with pytest.raises(ValueError, match="lr"):
         jh.ssm.make_optimizer(10, lr=0.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [2, 3])
+def test_residual_model_learns_extended_task(key, k):
+    """Fixed k-gram trigger with partial-match distractors (longer run: marked slow)."""
+    task = jh.ssm.extended_induction_head(k, length=64)
+    model = jh.ssm.make_model("residual", jax.random.key(1), task, width=32)
+    result = jh.ssm.train(model, task, key=key, steps=250, batch=32, eval_size=512, quiet=True)
+    assert result.accuracy >= 0.95, result.eval_accuracy
