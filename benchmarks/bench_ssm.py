@@ -107,14 +107,25 @@ TASKS = {
 
 
 def table(
-    *, models, tasks, steps, length, batch, lr, seed, eval_size, selective_mode="sequential"
+    *,
+    models,
+    tasks,
+    steps,
+    length,
+    batch,
+    lr,
+    seed,
+    eval_size,
+    selective_mode="sequential",
+    selective_conv=True,
 ) -> list[dict]:
     rows = []
     for task_name in tasks:
         task = TASKS[task_name](length)
         for name in models:
             key_model, key_train = jax.random.split(jax.random.key(seed))
-            model = jh.ssm.make_model(name, key_model, task, width=WIDTH)
+            extra = {} if name != "selective" or selective_conv else {"conv_width": None}
+            model = jh.ssm.make_model(name, key_model, task, width=WIDTH, **extra)
             if name == "selective":
                 model = _mode(model, selective_mode)
             start = time.perf_counter()
@@ -130,7 +141,7 @@ def table(
                 for m in (2, 4)
             }
             row = {
-                "model": name,
+                "model": name + ("" if extra == {} else " (no conv)"),
                 "task": task_name,
                 "accuracy": res.accuracy,
                 **gen,
@@ -179,13 +190,14 @@ def main():
     parser.add_argument(
         "--selective-mode", choices=("sequential", "associative"), default="sequential"
     )
+    parser.add_argument("--no-conv", action="store_true", help="selective scan without conv")
     parser.add_argument("--markdown", type=Path, default=None, help="write the table here")
     args = parser.parse_args()
     if args.table:
         rows = table(
             models=args.models, tasks=args.tasks, steps=args.steps, length=args.length,
             batch=args.batch, lr=args.lr, seed=args.seed, eval_size=args.eval_size,
-            selective_mode=args.selective_mode,
+            selective_mode=args.selective_mode, selective_conv=not args.no_conv,
         )  # fmt: skip
         text = markdown(rows, args)
         print(text)
