@@ -6,6 +6,7 @@ from . import (
     fit as fit,
     idp as idp,
     saliency as saliency,
+    ssm as ssm,
     sweep as sweep,
 )
 from ._integrate import (

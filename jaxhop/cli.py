@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jaxhop.idp._cli",
     "jaxhop.dam._cli",
     "jaxhop.firing_rate._cli",
+    "jaxhop.ssm._cli",
     "jaxhop._cli_sweep",
     "jaxhop.demo",
 )

@@ -1,0 +1,192 @@
+"""Selective-scan (Mamba / S6) baseline: an input-dependent, time-varying diagonal SSM.
+
+Spec ``selection.md`` §Baselines; the mixer follows the S6 layer of Gu & Dao, "Mamba:
+Linear-Time Sequence Modeling with Selective State Spaces" (2023), written from its equations:
+for inputs ``x_t ∈ R^{D}`` (D = ``expand · width`` channels) and state size N,
+
+    Δ_t = softplus(W_Δ (W_r x_t) + b_Δ) ∈ R^D,   B_t = W_B x_t,  C_t = W_C x_t ∈ R^N,
+    Ā_t = exp(Δ_t A),   B̄_t = (exp(Δ_t A) − 1) / A · B_t     (zero-order hold, A = −exp(A_log)),
+    h_t = Ā_t ⊙ h_{t−1} + B̄_t x_t,   y_t = h_t C_t + D ⊙ x_t,
+
+with ``h ∈ R^{D×N}``. Around it, the Mamba block: ``[x, z] = W_in u``, an optional width-4
+causal depthwise convolution on x, ``x ← silu(x)``, the scan, ``y ← y ⊙ silu(z)``,
+``out = W_out y``; pre-norm (RMS) residual layers.
+
+Two modes give the same numbers: ``mode="associative"`` runs the linear recurrence as
+``lax.associative_scan`` with the operator ``(a₁, b₁)∘(a₂, b₂) = (a₁a₂, a₂b₁ + b₂)``;
+``mode="sequential"`` as a ``lax.scan`` over positions (a layer-internal sequence map, not a
+simulation time loop).
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, Int, PRNGKeyArray
+
+__all__ = ["RMSNorm", "SelectiveScan", "SelectiveModel", "selective_scan"]
+
+
+class RMSNorm(eqx.Module):
+    """``x / rms(x) · weight`` over the last axis."""
+
+    weight: Float[Array, " d"]
+    eps: float = eqx.field(static=True, default=1e-6)
+
+    def __call__(self, x: Float[Array, "*batch d"]) -> Float[Array, "*batch d"]:
+        ms = jnp.mean(x * x, axis=-1, keepdims=True)
+        return x * jax.lax.rsqrt(ms + self.eps) * jnp.expand_dims(self.weight, range(x.ndim - 1))
+
+
+def selective_scan(
+    a: Float[Array, " L *s"], b: Float[Array, " L *s"], *, mode: str = "associative"
+) -> Float[Array, " L *s"]:
+    """All states of ``h_t = a_t ⊙ h_{t−1} + b_t`` with ``h_{−1} = 0``."""
+    if mode == "associative":
+
+        def combine(left, right):
+            a1, b1 = left
+            a2, b2 = right
+            return a1 * a2, a2 * b1 + b2
+
+        return jax.lax.associative_scan(combine, (a, b), axis=0)[1]
+    if mode == "sequential":
+
+        def step(h, ab):
+            h = ab[0] * h + ab[1]
+            return h, h
+
+        return jax.lax.scan(step, jnp.zeros_like(b[0]), (a, b))[1]
+    raise ValueError(f"mode must be 'associative' or 'sequential' (got {mode!r})")
+
+
+class SelectiveScan(eqx.Module):
+    """One Mamba mixer (module docstring) on one sequence ``u`` of shape ``(L, width)``."""
+
+    in_proj: eqx.nn.Linear
+    conv_weight: Float[Array, "dinner w"] | None
+    conv_bias: Float[Array, " dinner"] | None
+    x_proj: eqx.nn.Linear
+    dt_proj: eqx.nn.Linear
+    A_log: Float[Array, "dinner n"]
+    D: Float[Array, " dinner"]
+    out_proj: eqx.nn.Linear
+    state_size: int = eqx.field(static=True)
+    dt_rank: int = eqx.field(static=True)
+
+    @classmethod
+    def init(
+        cls,
+        key: PRNGKeyArray,
+        width: int,
+        *,
+        state_size: int = 16,
+        expand: int = 2,
+        conv_width: int | None = 4,
+        dt_min: float = 1e-3,
+        dt_max: float = 1e-1,
+    ) -> SelectiveScan:
+        """Mamba's initialisation: ``A_log = log(1 … N)``, ``Δ`` log-uniform in
+        [`dt_min`, `dt_max`] through the bias of ``W_Δ``; ``conv_width=None``: no convolution."""
+        if width < 1 or state_size < 1 or expand < 1:
+            raise ValueError("width, state_size and expand must be >= 1")
+        if conv_width is not None and conv_width < 1:
+            raise ValueError(f"conv_width must be >= 1 or None (got {conv_width})")
+        d_inner = expand * width
+        dt_rank = max(1, math.ceil(width / 16))
+        k = jax.random.split(key, 6)
+        dt = jnp.exp(
+            jax.random.uniform(k[0], (d_inner,), minval=math.log(dt_min), maxval=math.log(dt_max))
+        )
+        dt_proj = eqx.nn.Linear(dt_rank, d_inner, key=k[1])
+        dt_proj = eqx.tree_at(lambda m: m.bias, dt_proj, dt + jnp.log(-jnp.expm1(-dt)))
+        if conv_width is None:
+            conv_weight = conv_bias = None
+        else:
+            bound = 1 / math.sqrt(conv_width)
+            conv_weight = jax.random.uniform(
+                k[2], (d_inner, conv_width), minval=-bound, maxval=bound
+            )
+            conv_bias = jnp.zeros((d_inner,))
+        return cls(
+            in_proj=eqx.nn.Linear(width, 2 * d_inner, use_bias=False, key=k[3]),
+            conv_weight=conv_weight,
+            conv_bias=conv_bias,
+            x_proj=eqx.nn.Linear(d_inner, dt_rank + 2 * state_size, use_bias=False, key=k[4]),
+            dt_proj=dt_proj,
+            A_log=jnp.log(jnp.broadcast_to(jnp.arange(1, state_size + 1.0), (d_inner, state_size))),
+            D=jnp.ones((d_inner,)),
+            out_proj=eqx.nn.Linear(d_inner, width, use_bias=False, key=k[5]),
+            state_size=state_size,
+            dt_rank=dt_rank,
+        )
+
+    def _conv(self, x):
+        """Causal depthwise convolution of width w (tap j multiplies ``x_{t−(w−1−j)}``)."""
+        w = self.conv_weight.shape[1]
+        padded = jnp.concatenate([jnp.zeros((w - 1, x.shape[1]), x.dtype), x], axis=0)
+        out = sum(padded[j : j + x.shape[0]] * self.conv_weight[None, :, j] for j in range(w))
+        return out + self.conv_bias[None, :]
+
+    def __call__(
+        self, u: Float[Array, "L width"], *, mode: str = "associative"
+    ) -> Float[Array, "L width"]:
+        xz = jax.vmap(self.in_proj)(u)
+        x, z = jnp.split(xz, 2, axis=-1)
+        if self.conv_weight is not None:
+            x = self._conv(x)
+        x = jax.nn.silu(x)
+        proj = jax.vmap(self.x_proj)(x)
+        dt_in, B, C = jnp.split(proj, [self.dt_rank, self.dt_rank + self.state_size], axis=-1)
+        dt = jax.nn.softplus(jax.vmap(self.dt_proj)(dt_in))  # (L, D)
+        A = -jnp.exp(self.A_log)  # (D, N)
+        dA = dt[:, :, None] * A[None]  # (L, D, N)
+        a = jnp.exp(dA)
+        b = (jnp.expm1(dA) / A[None]) * B[:, None, :] * x[:, :, None]  # exact ZOH for B
+        h = selective_scan(a, b, mode=mode)  # (L, D, N)
+        y = jnp.einsum("ldn,ln->ld", h, C) + self.D[None, :] * x
+        return jax.vmap(self.out_proj)(y * jax.nn.silu(z))
+
+
+class SelectiveModel(eqx.Module):
+    """Embedding → ``layers`` × (RMSNorm → :class:`SelectiveScan` → residual) → RMSNorm →
+    linear head at the last position."""
+
+    embedding: eqx.nn.Embedding
+    norms: list[RMSNorm]
+    layers: list[SelectiveScan]
+    final_norm: RMSNorm
+    head: eqx.nn.Linear
+
+    @classmethod
+    def init(
+        cls,
+        key: PRNGKeyArray,
+        num_tokens: int,
+        num_classes: int,
+        *,
+        width: int = 32,
+        layers: int = 2,
+        **mixer_kwargs,
+    ) -> SelectiveModel:
+        if layers < 1:
+            raise ValueError(f"layers must be >= 1 (got {layers})")
+        keys = jax.random.split(key, layers + 2)
+        return cls(
+            embedding=eqx.nn.Embedding(num_tokens, width, key=keys[0]),
+            norms=[RMSNorm(jnp.ones((width,))) for _ in range(layers)],
+            layers=[SelectiveScan.init(k, width, **mixer_kwargs) for k in keys[2:]],
+            final_norm=RMSNorm(jnp.ones((width,))),
+            head=eqx.nn.Linear(width, num_classes, key=keys[1]),
+        )
+
+    def __call__(
+        self, tokens: Int[Array, " L"], *, mode: str = "associative"
+    ) -> Float[Array, " v"]:
+        h = jax.vmap(self.embedding)(tokens)
+        for norm, layer in zip(self.norms, self.layers):
+            h = h + layer(norm(h), mode=mode)
+        return self.head(self.final_norm(h[-1]))
