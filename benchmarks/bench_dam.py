@@ -33,7 +33,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import print_records, record, time_jax, time_min  # noqa: E402
+from _timing import print_records, record, time_jax, time_min, trajectory_check  # noqa: E402
 
 import jaxhop as jh  # noqa: E402
 
@@ -71,6 +71,10 @@ def bench_recall(quick: bool) -> dict:
     per_step = time_min(lambda: numpy_recall(xi, s, base_steps), repeats=2) / base_steps
     baseline_s = per_step * steps
     same = bool(np.array_equal(numpy_recall(xi, s, 3), np.asarray(_final(model, s0, 3))))
+    # the overlap m(t) is what is kept; temporaries must not grow with the number of steps
+    memory = trajectory_check(
+        lambda n: (jax.jit(lambda m, x: jh.dam.recall(m, x, n).ys), (model, s0)), steps
+    )
     return record(
         "dam_recall",
         jaxhop_s,
@@ -85,6 +89,7 @@ def bench_recall(quick: bool) -> dict:
         baseline="NumPy float32, same two GEMMs per step (timed on 2 steps, scaled)",
         baseline_steps=base_steps,
         same_states_as_numpy_after_3_steps=same,
+        **memory,
     )
 
 

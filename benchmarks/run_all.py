@@ -128,11 +128,16 @@ def run_all(quick: bool, only: list[str] | None = None, progress=print) -> tuple
 
 
 def _fmt(value, digits=3):
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return "—"
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     return str(value)
+
+
+def _times(ratio) -> str:
+    text = _fmt(ratio)
+    return text if text == "—" else f"{text}×"
 
 
 def _temp_memory(rec: dict) -> str:
@@ -164,7 +169,7 @@ def table(limits: dict, records: list[dict]) -> str:
         kind = "GEMM" if rec.get("gemm_fraction") else "bandwidth"
         lines.append(
             f"| `{rec['name']}` | {_fmt(rec.get('jaxhop_s'))} | {_fmt(rec.get('baseline_s'))} | "
-            f"{_fmt(rec.get('ratio'))}× | {_fmt(rec.get('compile_s'))} | "
+            f"{_times(rec.get('ratio'))} | {_fmt(rec.get('compile_s'))} | "
             f"{_fmt(rec.get('module_peak_rss_mb'))} | {_temp_memory(rec)} | "
             f"{f'{fraction:.0%} {kind}' if fraction else '—'} | "
             f"{target} |"
