@@ -5,8 +5,11 @@ pattern set (100 GEMM columns). jaxhop: one jitted :func:`jaxhop.dam.recall` (in
 int8 × int8 → int32 GEMMs: overlaps, then the field from 3 base-256 digits of ``x² + 1``;
 exact). Baseline: NumPy float32 doing the same two GEMMs per step (``x = Ξᵀ s``,
 ``f = Ξ(x² + 1) − 2 s Σ x``), timed on a few steps and scaled per step (``baseline_steps``).
-``flops`` is the nominal two GEMMs per step (``4 M N B``), so ``gemm_fraction`` compares with
-the machine's float32 GEMM peak; the int8 kernels actually do four GEMM-passes per step.
+``flops`` is the nominal two GEMMs (``4 M N B``) per step that computed fields, so
+``gemm_fraction`` compares with the machine's float32 GEMM peak. ``recall`` stops computing
+fields once every column is on a fixed point or 2-cycle (exact); ``steps_with_fields`` says
+how many steps did, and ``jaxhop_every_step_s`` / ``ratio_every_step`` time the same run with
+the skip off (the kernel alone).
 
 ``dam_theory``: the Monte-Carlo effective process, n = 3, α' = 0.25, m0 = 0.7, 20 steps,
 2^15 paths: jaxhop (:func:`jaxhop.dam.effective_process`, jitted on the engine) against the
@@ -29,6 +32,7 @@ import sys
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -38,16 +42,29 @@ from _timing import print_records, record, time_jax, time_min, trajectory_check 
 import jaxhop as jh  # noqa: E402
 
 
-def _recall_fn(size, patterns, trials, steps, storage="int8"):
+def _recall_fn(size, patterns, trials, steps, storage="int8", skip_cycles=True):
     key = jax.random.key(0)
     model = jh.dam.DenseMemory.random(key, size, patterns, order=3, storage=storage)
     s0 = jh.dam.cue(jax.random.fold_in(key, 1), model.cued_pattern(), 0.7, trials)
 
     @jax.jit
     def run(model, s0):
-        return jh.dam.recall(model, s0, steps).ys
+        return jh.dam.recall(model, s0, steps, skip_cycles=skip_cycles).ys
 
     return model, s0, (lambda: run(model, s0))
+
+
+def _steps_with_fields(model, s0, steps):
+    """How many of the steps computed fields before every column was on a ≤ 2-cycle."""
+    from jaxhop.dam._dynamics import _cycle_skipping_step, _Update
+
+    state = (s0, s0, jnp.zeros((), bool))
+    sol = jax.jit(
+        lambda m, st: jh.integrate(
+            _cycle_skipping_step, m, st, num_steps=steps, save_every=1, save_fn=lambda x: x[2]
+        )
+    )(_Update(model, "parallel"), state)
+    return int((~np.asarray(sol.ys[:-1])).sum())
 
 
 def numpy_recall(xi, s, steps):
@@ -65,6 +82,10 @@ def bench_recall(quick: bool) -> dict:
     patterns = jh.dam.num_patterns(3, size, 0.2)
     model, s0, fn = _recall_fn(size, patterns, trials, steps)
     compile_s, jaxhop_s = time_jax(fn, repeats=2)
+    # the same run computing the fields at every step (no cycle skip): the kernel alone
+    _, _, fn_every = _recall_fn(size, patterns, trials, steps, skip_cycles=False)
+    _, every_step_s = time_jax(fn_every, repeats=2)
+    computed_steps = _steps_with_fields(model, s0, steps)
     xi = np.asarray(model.all_patterns(), np.float32)
     s = np.asarray(s0, np.float32)
     base_steps = 2
@@ -81,7 +102,11 @@ def bench_recall(quick: bool) -> dict:
         baseline_s,
         compile_s,
         ">= 2x NumPy float32; >= 50% of GEMM peak",
-        flops=4.0 * patterns * size * trials * steps,
+        flops=4.0 * patterns * size * trials * computed_steps,
+        steps_with_fields=computed_steps,
+        jaxhop_every_step_s=every_step_s,
+        ratio_every_step=baseline_s / every_step_s,
+        every_step_gflops=4.0 * patterns * size * trials * steps / every_step_s / 1e9,
         size=size,
         patterns=patterns,
         trials=trials,
