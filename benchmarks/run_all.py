@@ -170,7 +170,8 @@ def table(limits: dict, records: list[dict]) -> str:
         lines.append(
             f"| `{rec['name']}` | {_fmt(rec.get('jaxhop_s'))} | {_fmt(rec.get('baseline_s'))} | "
             f"{_times(rec.get('ratio'))} | {_fmt(rec.get('compile_s'))} | "
-            f"{_fmt(rec.get('module_peak_rss_mb'))} | {_temp_memory(rec)} | "
+            f"{_fmt(rec.get('peak_rss_mb', rec.get('module_peak_rss_mb')))} | "
+            f"{_temp_memory(rec)} | "
             f"{f'{fraction:.0%} {kind}' if fraction else '—'} | "
             f"{target} |"
         )
