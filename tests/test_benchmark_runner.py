@@ -91,3 +91,24 @@ def test_trajectory_check_flags_hidden_trajectories():
     assert hidden["temp_grows_with_steps"] is True
     # 2,000 steps × 1,000 float32 states ≈ 7.6 MB stored, 4× that at 4× the steps
     assert hidden["temp_mb_4x_steps"] > 3 * hidden["temp_mb"] > 3 * 7
+
+
+def test_trajectory_check_accepts_observations_that_were_asked_for():
+    """Saving every state through the engine is asked for: it is output, not flagged."""
+    import jax
+    import jax.numpy as jnp
+    from _timing import trajectory_check
+
+    import jaxhop as jh
+
+    def build(steps):
+        def run(y0):
+            return jh.integrate(
+                lambda model, y, t, key: 0.99 * y + 0.01, None, y0, num_steps=steps, save_every=1
+            ).ys
+
+        return jax.jit(run), (jnp.ones(1000),)
+
+    check = trajectory_check(build, 2000)
+    assert check["output_mb_4x_steps"] > 3 * check["output_mb"] > 3 * 7
+    assert check["temp_grows_with_steps"] is False
