@@ -39,7 +39,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
     start = time.perf_counter()
     cues = 4 if quick else 20
     result = retrieval_experiment(jax.random.key(0), cues_per_memory=cues, non_stored=cues, t1=10.0)
-    title = f"retrieval: N = 1000, P = 14, q = 0.2, sigmoid ρ = 4.8, x* = 0.2, {cues} cues/memory"
+    title = f"retrieval: N = 1000, P = 14, q = 0.2, sigmoid ρ = 4.8, x* = 0.2\n{cues} cues/memory"
     figures.append(
         save(_plot.plot_retrieval(result, title=title), out / "firing_rate_retrieval.png").name
     )
