@@ -13,6 +13,7 @@ from ._integrate import (
     Solution as Solution,
     euler_maruyama_step as euler_maruyama_step,
     integrate as integrate,
+    num_steps_for as num_steps_for,
 )
 
 __version__ = "0.1.0"

@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 from jaxtyping import Array, Float, PRNGKeyArray, PyTree
 
-__all__ = ["Solution", "integrate", "euler_maruyama_step"]
+__all__ = ["Solution", "integrate", "euler_maruyama_step", "num_steps_for"]
 
 StepFn = Callable[[Any, PyTree, Float[Array, ""], PRNGKeyArray | None], PyTree]
 
@@ -194,6 +194,19 @@ def euler_maruyama_step(
         return jtu.tree_map(lambda a, b: a + b, y, dy)
 
     return step
+
+
+def num_steps_for(t1: float, dt: float, save_every: int | None = None) -> int:
+    """Steps covering ``[0, t1)`` at step ``dt``: ``round(t1/dt)``, rounded up to a multiple of
+    `save_every` (so that every saved block is whole)."""
+    if not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
+    if not (math.isfinite(t1) and t1 > 0):
+        raise ValueError(f"t1 must be a finite number > 0, got {t1!r}")
+    steps = round(t1 / dt)
+    if save_every is not None and steps % save_every:
+        steps += save_every - steps % save_every
+    return steps
 
 
 def _broadcast_like(scale, y):

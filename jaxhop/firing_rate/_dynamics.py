@@ -8,14 +8,13 @@ stay in [0, 1].
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray, PyTree
 
-from .._integrate import Solution, euler_maruyama_step, integrate
+from .._integrate import Solution, euler_maruyama_step, integrate, num_steps_for
 from ._network import FiringRateNetwork
 
 __all__ = ["simulate", "num_steps_for"]
@@ -27,18 +26,6 @@ def _drift(network, t, x):
 
 def _diffusion(network, t, x):
     return network.diffusion(t, x)
-
-
-def num_steps_for(t1: float, dt: float, save_every: int | None = None) -> int:
-    """Steps covering ``[0, t1)``: ``round(t1/dt)``, rounded up to a multiple of `save_every`."""
-    if not (math.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
-    if not (math.isfinite(t1) and t1 > 0):
-        raise ValueError(f"t1 must be a finite number > 0, got {t1!r}")
-    steps = round(t1 / dt)
-    if save_every is not None and steps % save_every:
-        steps += save_every - steps % save_every
-    return steps
 
 
 def simulate(

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from .._integrate import Solution, euler_maruyama_step, integrate
+from .._integrate import Solution, euler_maruyama_step, integrate, num_steps_for
 from ._memories import random_memories
 from ._network import AdditiveNetwork, IDPNetwork, SaliencySchedule
 
@@ -49,17 +49,6 @@ def _diffusion(model, t, y):
     return jnp.asarray(model[0].noise, y.dtype)
 
 
-def _check_time(t1: float, dt: float, save_every: int | None) -> int:
-    if not (math.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
-    if not (math.isfinite(t1) and t1 > 0):
-        raise ValueError(f"t1 must be a finite number > 0, got {t1!r}")
-    num_steps = round(t1 / dt)
-    if save_every is not None and num_steps % save_every:
-        num_steps += save_every - num_steps % save_every
-    return num_steps
-
-
 def simulate(
     network: Network,
     schedule: SaliencySchedule,
@@ -77,7 +66,7 @@ def simulate(
     required when ``network.noise > 0``. The number of steps is ``t1/dt`` rounded up to a
     multiple of ``save_every``.
     """
-    num_steps = _check_time(t1, dt, save_every)
+    num_steps = num_steps_for(t1, dt, save_every)
     if network.noise > 0 and key is None:
         raise ValueError("key is required when network.noise > 0")
     step = euler_maruyama_step(_drift, _diffusion if network.noise > 0 else None, dt=dt)
