@@ -2,9 +2,10 @@
 
 ``dam_recall``: n = 3, N = 1024, α' = 0.2 (M = 69,905), 100 trials × 20 parallel steps, one
 pattern set (100 GEMM columns). jaxhop: one jitted :func:`jaxhop.dam.recall` (int8 patterns,
-int8 × int8 → int32 GEMMs: overlaps, then the field from 3 base-256 digits of ``x² + 1``;
-exact). Baseline: NumPy float32 doing the same two GEMMs per step (``x = Ξᵀ s``,
-``f = Ξ(x² + 1) − 2 s Σ x``), timed on a few steps and scaled per step (``baseline_steps``).
+overlaps as int8 × int8 → int32 GEMMs, then the field ``Ξ(x² + 1)`` as a float32 GEMM
+certified exact per pattern block, with an int8 base-256-digit fallback; exact). Baseline:
+NumPy float32 doing the same two GEMMs per step (``x = Ξᵀ s``, ``f = Ξ(x² + 1) − 2 s Σ x``),
+timed on a few steps and scaled per step (``baseline_steps``).
 ``flops`` is the nominal two GEMMs (``4 M N B``) per step that computed fields, so
 ``gemm_fraction`` compares with the machine's float32 GEMM peak. ``recall`` stops computing
 fields once every column is on a fixed point or 2-cycle (exact); ``steps_with_fields`` says
