@@ -10,9 +10,12 @@ jitted, vmapped call on the shared engine (W(α)g in O(NP)). Baselines in the sa
 - *vectorised NumPy low-rank*: all 64 trials at once, ``W(α)g`` as ``(G Ξ ⊙ α) Ξᵀ / N``.
 
 Targets (platform.md): ≥ 100× the published practice, ≥ 3× the vectorised NumPy loop. Both
-implementations spend most of their time drawing the 64 × 1024 × 2,500 Gaussian increments;
-jaxhop is also timed with ``jax.threefry_partitionable(False)`` (same model, another
-lowering of JAX's default PRNG, faster on CPU).
+implementations spend much of their time drawing the 64 × 1024 × 2,500 Gaussian increments.
+
+``random_normals``: those increments alone, one (64 × 1024) draw per step in a ``lax.scan``
+as the engine makes them: JAX's own CPU lowering of threefry (a rolled loop, one thread)
+against the unrolled hash of :mod:`jaxhop._random` that the engine uses; the record checks the
+two give the same numbers.
 
 ``sequence_network``: the two-timescale network at ε = 1e-4 (N = 64, P = 8, κ = 5, Z₀ = 3,
 six entries): fixed-step Euler (dt = ε/5, 325,000 steps) against the exact adiabatic
@@ -115,10 +118,6 @@ def bench_idp_network(quick: bool) -> dict:
     keys = jax.random.split(jax.random.key(1), trials)
     args = tuple(jnp.asarray(a) for a in (memories, saliencies, y0)) + (keys,)
     compile_s, jaxhop_s = time_jax(lambda: jaxhop_idp(*args))
-    # JAX's other threefry lowering (a standard switch; only the bit stream changes) is faster
-    # on CPU, where the 1.6·10⁸ normals dominate the run.
-    with jax.threefry_partitionable(False):
-        _, jaxhop_np_s = time_jax(lambda: jaxhop_idp(*args))
     rng = np.random.default_rng(2)
     low_rank_s = time_min(
         lambda: numpy_low_rank(memories, saliencies, y0, num_steps, rng), repeats=2
@@ -154,8 +153,6 @@ def bench_idp_network(quick: bool) -> dict:
         published_ms_per_trial_step=1e3 * per_trial_step,
         numpy_low_rank_s=low_rank_s,
         ratio_vs_numpy_low_rank=low_rank_s / jaxhop_s,
-        jaxhop_s_threefry_nonpartitionable=jaxhop_np_s,
-        ratio_vs_numpy_low_rank_threefry_nonpartitionable=low_rank_s / jaxhop_np_s,
         trial_steps_per_s=trials * num_steps / jaxhop_s,
         on_target_late_jaxhop=follow_jax,
         on_target_late_numpy=follow_np,
@@ -203,8 +200,48 @@ def bench_fast_path(quick: bool) -> dict:
     )
 
 
+def bench_normals(quick: bool) -> dict:
+    trials = 8 if quick else 64
+    num_steps = 2500
+
+    def draws(wrap):
+        @jax.jit
+        def run(key):
+            def step(total, i):
+                noise = jax.random.normal(wrap(jax.random.fold_in(key, i)), (trials, N))
+                return total + noise[0, 0], noise[-1, -1]
+
+            return jax.lax.scan(step, jnp.float32(0), jnp.arange(num_steps))
+
+        return run
+
+    key = jax.random.key(3)
+    own, unrolled = draws(lambda k: k), draws(jh.fast_key)
+    _, own_s = time_jax(lambda: own(key))
+    compile_s, unrolled_s = time_jax(lambda: unrolled(key))
+    same = all(
+        np.array_equal(np.asarray(a), np.asarray(b))
+        for a, b in zip(jax.tree.leaves(own(key)), jax.tree.leaves(unrolled(key)))
+    )
+    sample = jax.random.normal(jh.fast_key(key), (trials, N))
+    return record(
+        "random_normals",
+        unrolled_s,
+        own_s,
+        compile_s,
+        "same numbers as jax.random.normal; faster than JAX's own CPU lowering",
+        normals=trials * N * num_steps,
+        baseline="jax.random.normal with JAX's own threefry lowering",
+        identical_to_jax=bool(
+            same
+            and np.array_equal(np.asarray(sample), np.asarray(jax.random.normal(key, sample.shape)))
+        ),
+        normals_per_s=trials * N * num_steps / unrolled_s,
+    )
+
+
 def run(quick: bool = False) -> list[dict]:
-    return [bench_idp_network(quick), bench_fast_path(quick)]
+    return [bench_idp_network(quick), bench_normals(quick), bench_fast_path(quick)]
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ WORKLOADS: dict[str, str] = {
     "saliency_map": "bench_saliency",
     "idp_network": "bench_idp",
     "sequence_network": "bench_idp",
+    "random_normals": "bench_idp",
     "dam_recall": "bench_dam",
     "dam_theory": "bench_dam",
     "firing_rate_phase": "bench_firing_rate",

@@ -15,5 +15,6 @@ from ._integrate import (
     integrate as integrate,
     num_steps_for as num_steps_for,
 )
+from ._random import fast_key as fast_key
 
 __version__ = "0.1.0"

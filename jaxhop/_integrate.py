@@ -32,6 +32,8 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 from jaxtyping import Array, Float, PRNGKeyArray, PyTree
 
+from ._random import fast_key
+
 __all__ = ["Solution", "integrate", "euler_maruyama_step", "num_steps_for"]
 
 StepFn = Callable[[Any, PyTree, Float[Array, ""], PRNGKeyArray | None], PyTree]
@@ -179,7 +181,7 @@ def euler_maruyama_step(
                 raise ValueError("a PRNG `key` is required when a diffusion term is given")
             scale = diffusion(model, t, y)
             leaves, treedef = jtu.tree_flatten(y)
-            keys = jax.random.split(key, len(leaves))
+            keys = jax.random.split(fast_key(key), len(leaves))
             noise = jtu.tree_unflatten(
                 treedef,
                 [jax.random.normal(k, leaf.shape, leaf.dtype) for k, leaf in zip(keys, leaves)],

@@ -36,6 +36,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from .._integrate import integrate
+from .._random import fast_key
 from ._dynamics import kappa
 from ._theory import noise_coefficients, response_coefficients
 
@@ -104,7 +105,7 @@ def _step(p: _Params, state, t, key):
     # main paths
     noise_past = l_row @ Z
     mean = signal + noise_past + gam_row @ hf[:T]
-    z = jax.random.normal(key, mean.shape, dtype)
+    z = jax.random.normal(fast_key(key), mean.shape, dtype)
     H = H.at[i + 1].set(_sgn(mean + l_ii * z))
     # frozen column (l_ii = 0): the field is deterministic given the past, density 0 a.s.
     safe = jnp.where(l_ii > 0, l_ii, 1.0)

@@ -43,6 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, Int8, PRNGKeyArray
 
+from .._random import fast_key
 from ._poly import even_odd, poly_bound, rule_polynomial
 
 __all__ = ["DenseMemory", "VARIANTS", "RULES", "SEPARATIONS", "STORAGES", "acc_dtype"]
@@ -92,7 +93,7 @@ def _digits(e, k: int):
 
 def _unpack_signs(key, rows: int, cols: int) -> Int8[Array, "rows cols"]:
     words = -(-cols // 32)
-    bits = jax.random.bits(key, (rows, words), jnp.uint32)
+    bits = jax.random.bits(fast_key(key), (rows, words), jnp.uint32)
     shifts = jnp.arange(32, dtype=jnp.uint32)
     b = (bits[:, :, None] >> shifts[None, None, :]) & jnp.uint32(1)
     return (2 * b.astype(jnp.int8) - 1).reshape(rows, words * 32)[:, :cols]

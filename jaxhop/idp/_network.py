@@ -60,9 +60,11 @@ def _check_config(activation_name: str, gain: float, noise: float) -> None:
 
 def _low_rank_product(memories, saliencies, g, zero_diagonal):
     n = memories.shape[0]
-    out = memories @ (saliencies * (memories.T @ g)) / n
+    # Vector-on-the-left products: under vmap they batch into (trials × N) @ (N × P) GEMMs
+    # with the trial axis leading, and no transpose of the (trials × N) result.
+    out = ((saliencies / n) * (g @ memories)) @ memories.T
     if zero_diagonal:
-        out = out - jnp.sum(saliencies) / n * g
+        out = out - (jnp.sum(saliencies) / n) * g
     return out
 
 
@@ -98,7 +100,7 @@ class IDPNetwork(eqx.Module):
 
     def overlaps(self, y: Float[Array, " n"]) -> Float[Array, " p"]:
         """Signed overlaps ``m_μ = (1/N) ξ^μᵀ g(y)``."""
-        return self.memories.T @ self.activate(y) / self.memories.shape[0]
+        return self.activate(y) @ self.memories / self.memories.shape[0]
 
     def dominant(self, y: Float[Array, " n"]) -> Int[Array, ""]:
         """Index of the memory with the largest ``|m_μ|``."""
@@ -141,11 +143,11 @@ class AdditiveNetwork(eqx.Module):
         """``−y + W_0 g(y) + Ξ α`` (the input's saliencies ``α``; zero means no input)."""
         ones = jnp.ones(self.memories.shape[1], y.dtype)
         recurrent = _low_rank_product(self.memories, ones, self.activate(y), self.zero_diagonal)
-        return -y + recurrent + self.memories @ saliencies
+        return -y + recurrent + saliencies @ self.memories.T
 
     def overlaps(self, y: Float[Array, " n"]) -> Float[Array, " p"]:
         """Signed overlaps ``m_μ = (1/N) ξ^μᵀ g(y)``."""
-        return self.memories.T @ self.activate(y) / self.memories.shape[0]
+        return self.activate(y) @ self.memories / self.memories.shape[0]
 
 
 class SaliencySchedule(eqx.Module):
