@@ -21,6 +21,14 @@ def test_dam_recall_json_keys(capsys):
     assert 0 <= out["success_rate"] <= 1
     assert out["m_mean"][0] == pytest.approx(0.8, abs=0.15)
     np.testing.assert_allclose(out["theory_m"][1], 0.84759, atol=1e-4)  # erf(0.64/√0.4)
+    times = out["convergence_time"]
+    assert len(times) == out["trials"]
+    settled = [t for t in times if t is not None]  # null: not settled within the 3 steps
+    assert out["converged_fraction"] == pytest.approx(len(settled) / len(times))
+    assert all(0 <= t <= 1 and t == int(t) for t in settled)  # settled ⇔ s(3) = s(1): t ≤ 1
+    if settled:
+        assert out["convergence_time_mean"] == pytest.approx(np.mean(settled))
+    assert 0 <= out["fixed_point_fraction"] <= out["converged_fraction"]
 
 
 def test_dam_recall_order2_has_no_full_theory(capsys):

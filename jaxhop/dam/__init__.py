@@ -4,8 +4,10 @@ Spec ``dam.md``. Public API:
 
 - model: :class:`DenseMemory` (patterns int8 or regenerated from a key; rule ``dominant`` or
   ``exact``; variant ``krotov`` or ``nbody``);
-- dynamics: :func:`parallel_step`, :func:`async_sweep`, :func:`recall` (on the shared engine),
-  :func:`cue`, :func:`overlap`, :func:`kappa`, :func:`num_patterns`, :func:`effective_load`;
+- dynamics: :func:`parallel_step`, :func:`async_sweep`, :func:`recall` (on the shared engine;
+  ``observe="trace"`` → :class:`RecallTrace`), :func:`convergence` → :class:`Convergence`,
+  :func:`trace_from_states`, :func:`cue`, :func:`overlap`, :func:`kappa`,
+  :func:`num_patterns`, :func:`effective_load`;
 - experiments: :func:`simulate_recall` (trials over independent pattern sets) →
   :class:`RecallResult`,
   :func:`recall_summary`, :func:`recall_memory_bytes`; theory against simulation
@@ -14,11 +16,14 @@ Spec ``dam.md``. Public API:
   Γ(1,0)), :func:`effective_process` (Monte-Carlo single-site process) → :class:`EffectiveProcess`,
   :func:`hermite_weights`, :func:`noise_coefficients`, :func:`response_coefficients`;
 - figures: :func:`plot_recall`, :func:`plot_recall_grid`, :func:`plot_phase_diagram`,
-  :func:`plot_basin`.
+  :func:`plot_basin`, :func:`plot_convergence`, :func:`plot_correlation`.
 """
 
 from ._dynamics import (
+    Convergence as Convergence,
+    RecallTrace as RecallTrace,
     async_sweep as async_sweep,
+    convergence as convergence,
     cue as cue,
     effective_load as effective_load,
     kappa as kappa,
@@ -26,6 +31,7 @@ from ._dynamics import (
     overlap as overlap,
     parallel_step as parallel_step,
     recall as recall,
+    trace_from_states as trace_from_states,
 )
 from ._effective import (
     EffectiveProcess as EffectiveProcess,
@@ -45,6 +51,8 @@ from ._model import (
 )
 from ._plot import (
     plot_basin as plot_basin,
+    plot_convergence as plot_convergence,
+    plot_correlation as plot_correlation,
     plot_phase_diagram as plot_phase_diagram,
     plot_recall as plot_recall,
     plot_recall_grid as plot_recall_grid,

@@ -109,6 +109,11 @@ def _recall(args: argparse.Namespace) -> dict:
         "m_std": summary["m_std"],
         "m_sem_sets": summary["m_sem_sets"],
         "success_rate": summary["success_rate"],
+        "converged_fraction": summary["converged_fraction"],
+        "fixed_point_fraction": summary["fixed_point_fraction"],
+        "convergence_time_mean": summary["convergence_time_mean"],
+        "convergence_time_std": summary["convergence_time_std"],
+        "convergence_time": np.asarray(result.convergence_time[0], np.float64),
         "theory_m": theory,
         "theory_full_m": full,
     }

@@ -13,11 +13,13 @@ r"""Recall dynamics of the dense associative memory (spec ``dam.md``, "Model", i
 The time loop is the shared engine's (:func:`jaxhop.integrate`, ``dt = 1``) with the overlaps
 as ``save_fn``, so trajectories of the full state are never stored.
 
-Cycle skip (ours; exact): parallel recall is deterministic and autonomous, so once
-``s(t+1) = s(t−1)`` for every column of the batch the rest of the run is known (a fixed
-point or a 2-cycle), and :func:`recall` stops computing fields (``lax.cond``) and just
-alternates the two states. Runs that recall settle within a few steps, so the remaining steps
-cost nothing; the result is identical to computing them (tested).
+Cycle skip (ours; exact): parallel recall is deterministic and acts on each column (trial) on
+its own, so a column with ``s(t) = s(t−2)`` is on a fixed point or a 2-cycle and its future is
+known. :func:`recall` updates only the columns not yet settled, packed into the smallest of a
+few bucket widths (``lax.switch``), and stops computing fields once every column has settled.
+Runs that recall settle within a few steps, and most columns before the slowest one; the
+result is identical to computing every column at every step (tested). The same flags give the
+convergence time of every trial (:func:`convergence`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import math
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, Int8, PRNGKeyArray
+from jaxtyping import Array, Bool, Float, Int8, PRNGKeyArray
 
 from .._integrate import Solution, integrate
 from ._model import DenseMemory, _horner, acc_dtype
@@ -41,6 +43,10 @@ __all__ = [
     "parallel_step",
     "async_sweep",
     "recall",
+    "RecallTrace",
+    "Convergence",
+    "convergence",
+    "trace_from_states",
 ]
 
 
@@ -144,32 +150,136 @@ def async_sweep(
     return s
 
 
-def _step(model, s, t, key):
+class RecallTrace(eqx.Module):
+    """What :func:`recall` saves at each time ``t = 0 … T`` with ``observe="trace"`` (leading
+    axis: time; trailing: columns).
+
+    - `overlap`: ``m(t) = ξ¹·s(t)/N``.
+    - `changed`: ``s(t) ≠ s(t−1)`` (some spin flipped in step t; False at t = 0).
+    - `off_cycle`: ``s(t) ≠ s(t−2)`` — the column is not yet known to be on a fixed point or a
+      2-cycle (True at t = 0, where nothing is known; ``s(−1) = s(0)``).
+    """
+
+    overlap: Float[Array, "*t batch"]
+    changed: Bool[Array, "*t batch"]
+    off_cycle: Bool[Array, "*t batch"]
+
+
+class Convergence(eqx.Module):
+    """Per-column convergence of a recall run (:func:`convergence`).
+
+    - `time`: the first ``t`` from which the run stays on its final attractor — a fixed point
+      (``s(t') = s(t)`` for all ``t' ≥ t``) or, under parallel updates, a 2-cycle
+      (``s(t'+2) = s(t')``); NaN where the run had not settled by its last step.
+    - `converged`: settled within the run.
+    - `fixed_point`: settled on a fixed point (not a 2-cycle).
+    """
+
+    time: Float[Array, " batch"]
+    converged: Bool[Array, " batch"]
+    fixed_point: Bool[Array, " batch"]
+
+
+def _last_true(flags):
+    """Index of the last True along axis 0, −1 where there is none."""
+    t = jnp.arange(flags.shape[0])[:, None]
+    return jnp.max(jnp.where(flags, t, -1), axis=0)
+
+
+@eqx.filter_jit
+def convergence(trace: RecallTrace, *, parallel: bool = True) -> Convergence:
+    """Convergence time of each column from a :class:`RecallTrace` of ``T`` steps.
+
+    Parallel updates are deterministic, so ``s(u) = s(u−2)`` means the run is periodic with
+    period ≤ 2 from ``u − 2`` on: the time is ``max(0, u* − 1)`` with ``u*`` the last step
+    with ``s(u) ≠ s(u−2)``, and the run has settled iff ``s(T) = s(T−2)`` (with ``s(−1) =
+    s(0)``, a one-step run has settled iff ``s(1) = s(0)``). Asynchronous sweeps
+    (``parallel=False``) settle only on fixed points (a sweep without a flip): the time is the
+    last step that flipped a spin, settled iff the last sweep flipped none.
+    """
+    dtype = trace.overlap.dtype
+    fixed = ~trace.changed[-1]
+    if parallel:
+        converged = ~trace.off_cycle[-1]
+        time = jnp.maximum(_last_true(trace.off_cycle) - 1, 0)
+    else:
+        converged = fixed
+        time = jnp.maximum(_last_true(trace.changed), 0)
+    return Convergence(
+        jnp.where(converged, time.astype(dtype), jnp.nan), converged, fixed & converged
+    )
+
+
+def trace_from_states(pattern: Int8[Array, " n"], states: Int8[Array, "t n batch"]) -> RecallTrace:
+    """The :class:`RecallTrace` of saved states ``s(0) … s(T)``."""
+    before = jnp.concatenate([states[:1], states[:-1]])
+    two_before = jnp.concatenate([states[:1], states[:1], states[:-2]])
+    off_cycle = jnp.any(states != two_before, axis=1).at[0].set(True)
+    return RecallTrace(
+        jax.vmap(lambda s: overlap(pattern, s))(states),
+        jnp.any(states != before, axis=1),
+        off_cycle,
+    )
+
+
+def _column_buckets(batch: int, separation: str) -> tuple[int, ...]:
+    """Widths the active columns are packed into (ascending): halvings of the batch down to
+    ≥ 8 columns. Float fields (``exp``) are not bitwise independent of the batch width, so
+    there the only choices are all columns or none."""
+    if separation != "power":
+        return (batch,)
+    widths = [batch]
+    while widths[-1] >= 16:
+        widths.append(-(-widths[-1] // 2))
+    return tuple(sorted(widths))
+
+
+def _parallel_skipping_step(model, state, t, key):
+    """Parallel step on ``(s(t), s(t−1), active)`` with ``active = s(t) ≠ s(t−2)`` per column.
+
+    A column with ``s(t) = s(t−2)`` is on a fixed point or 2-cycle, and (the update being
+    deterministic, column by column) its next state is ``s(t−1)``: only the active columns are
+    updated, packed into the smallest bucket width that holds them; none at all once every
+    column has settled. Padding slots repeat column 0, whose recomputed state is its true next
+    state either way.
+    """
+    s, previous, active = state
+    widths = _column_buckets(s.shape[1], model.dam.separation)
+    count = jnp.sum(active)
+
+    def settled(_):
+        return previous
+
+    def update(width):
+        def branch(_):
+            if width == s.shape[1]:
+                return parallel_step(model.dam, s)
+            (columns,) = jnp.nonzero(active, size=width, fill_value=0)
+            return previous.at[:, columns].set(parallel_step(model.dam, s[:, columns]))
+
+        return branch
+
+    index = jnp.where(count == 0, 0, 1 + jnp.searchsorted(jnp.asarray(widths), count))
+    new = jax.lax.switch(index, [settled, *(update(w) for w in widths)], None)
+    return new, s, jnp.any(new != previous, axis=0)
+
+
+def _plain_step(model, state, t, key):
+    s, previous, _ = state
     dam, update = model.dam, model.update
     if update == "parallel":
-        return parallel_step(dam, s)
-    return async_sweep(dam, s, key if update == "async_random" else None)
-
-
-def _cycle_skipping_step(model, state, t, key):
-    """Parallel step on ``(s(t), s(t−1), cycling)``; ``cycling`` ⇔ ``s(t) = s(t−2)`` for all
-    columns, after which the states alternate without computing fields. Starting from
-    ``(s0, s0, False)`` the first check is ``s(1) = s(0)``, a fixed point."""
-    s, previous, cycling = state
-
-    def advance(_):
-        new = parallel_step(model.dam, s)
-        return new, s, jnp.all(new == previous)
-
-    def alternate(_):
-        return previous, s, cycling
-
-    return jax.lax.cond(cycling, alternate, advance, None)
+        new = parallel_step(dam, s)
+    else:
+        new = async_sweep(dam, s, key if update == "async_random" else None)
+    return new, s, jnp.any(new != previous, axis=0)
 
 
 class _Update(eqx.Module):
     dam: DenseMemory
     update: str = eqx.field(static=True)
+
+
+OBSERVATIONS = ("overlap", "state", "trace")
 
 
 def recall(
@@ -179,45 +289,50 @@ def recall(
     *,
     update: str = "parallel",
     key: PRNGKeyArray | None = None,
-    save_state: bool = False,
+    observe: str = "overlap",
     skip_cycles: bool = True,
 ) -> Solution:
     """Run ``steps`` updates from ``s0`` on the shared engine (``dt = 1``).
 
     `update`: ``"parallel"``, ``"async_random"`` (one random-order sweep per step; needs `key`)
-    or ``"async_sequential"``. Saved observations ``ys``: the overlap ``m(t)`` with ξ¹ per
-    column, ``(steps + 1, batch)`` (or the states themselves with ``save_state=True``);
-    ``final`` is the last state. `skip_cycles` (parallel only): once every column is on a
-    fixed point or 2-cycle, stop computing fields (exact, see the module docstring).
+    or ``"async_sequential"``. Saved at every step (``ys``, leading axis ``t = 0 … steps``),
+    per `observe`: ``"overlap"`` the overlap ``m(t)`` with ξ¹ per column; ``"trace"`` a
+    :class:`RecallTrace` (overlap and the change flags :func:`convergence` reads); ``"state"``
+    the states themselves (``steps + 1`` int8 copies of ``s``). ``final`` is the last state.
+    `skip_cycles` (parallel only): update only the columns not yet on a fixed point or 2-cycle
+    (exact, see the module docstring).
     """
     if update not in ("parallel", "async_random", "async_sequential"):
         raise ValueError(
             f"update must be 'parallel', 'async_random' or 'async_sequential', got {update!r}"
         )
+    if observe not in OBSERVATIONS:
+        raise ValueError(f"observe must be one of {OBSERVATIONS}, got {observe!r}")
     if update == "async_random" and key is None:
         raise ValueError("key is required with update='async_random'")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
     pattern = model.cued_pattern()
-    save_fn = None if save_state else (lambda s: overlap(pattern, s))
-    if update == "parallel" and skip_cycles:
-        sol = integrate(
-            _cycle_skipping_step,
-            _Update(model, update),
-            (s0, s0, jnp.zeros((), bool)),
-            num_steps=steps,
-            dt=1.0,
-            save_every=1,
-            save_fn=lambda state: state[0] if save_fn is None else save_fn(state[0]),
-        )
-        return Solution(ts=sol.ts, ys=sol.ys, final=sol.final[0], num_steps=steps)
-    return integrate(
-        _step,
+
+    def save_fn(state):
+        s, previous, off_cycle = state
+        if observe == "state":
+            return s
+        m = overlap(pattern, s)
+        if observe == "overlap":
+            return m
+        return RecallTrace(m, jnp.any(s != previous, axis=0), off_cycle)
+
+    step = _parallel_skipping_step if update == "parallel" and skip_cycles else _plain_step
+    state0 = (s0, s0, jnp.ones(s0.shape[1:], bool))
+    sol = integrate(
+        step,
         _Update(model, update),
-        s0,
+        state0,
         num_steps=steps,
         dt=1.0,
         key=key,
         save_every=1,
         save_fn=save_fn,
     )
+    return Solution(ts=sol.ts, ys=sol.ys, final=sol.final[0], num_steps=steps)

@@ -36,9 +36,11 @@ def theory_vs_simulation(
     variant: str = "krotov",
     full_theory: bool = True,
 ) -> dict:
-    """``{(load, m0): case}``, each case a dict with ``m_mean``, ``m_std``, ``m_sem_sets``,
-    ``success_rate``, ``theory_m`` (Γ = 0), ``theory_full_m`` (effective process, n ≥ 3) and
-    the settings. The published setting is the default (N = 1024, 100 trials over 10 sets)."""
+    """``{(load, m0): case}``, each case a dict with what :func:`recall_summary` gives
+    (``m_mean``, ``m_std``, ``m_sem_sets``, ``success_rate``, convergence statistics and the
+    simulated ``correlation`` C(t,t')), the per-trial ``convergence_time``, ``theory_m``
+    (Γ = 0), ``theory_full_m`` and ``theory_correlation`` (effective process, n ≥ 3) and the
+    settings. The published setting is the default (N = 1024, 100 trials over 10 sets)."""
     grid = {}
     for a, load in enumerate(loads):
         result = simulate_recall(
@@ -51,18 +53,21 @@ def theory_vs_simulation(
             steps=steps,
             variant=variant,
             pattern_sets=pattern_sets,
+            correlations=True,
         )
         for j, m0 in enumerate(m0s):
             case = recall_summary(result, j)
+            case["convergence_time"] = np.asarray(result.convergence_time[j], np.float64)
             case.update(order=order, size=size, load=load, m0=m0, patterns=result.patterns)
             case["theory_m"] = np.asarray(recurrence(m0, load, order, steps), np.float64)
-            case["theory_full_m"] = None
+            case["theory_full_m"] = case["theory_correlation"] = None
             if full_theory and order >= 3:
                 k = jax.random.fold_in(jax.random.fold_in(key, 1000 + a), j)
                 process = effective_process(
                     m0, load, order, steps, key=k, paths=paths, variant=variant
                 )
                 case["theory_full_m"] = np.asarray(process.m, np.float64)
+                case["theory_correlation"] = np.asarray(process.correlation, np.float64)
             grid[(load, m0)] = case
     return grid
 

@@ -6,7 +6,14 @@ import numpy as np
 
 from ..plot import new_figure
 
-__all__ = ["plot_recall", "plot_recall_grid", "plot_phase_diagram", "plot_basin"]
+__all__ = [
+    "plot_recall",
+    "plot_recall_grid",
+    "plot_phase_diagram",
+    "plot_basin",
+    "plot_convergence",
+    "plot_correlation",
+]
 
 
 def _curve(ax, case, color, label_sim=True):
@@ -104,4 +111,77 @@ def plot_basin(curves: list[dict], *, title: str = ""):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     ax.set_title(title, fontsize=9)
+    return fig
+
+
+def plot_convergence(grid: dict, *, title: str = ""):
+    """Convergence of the simulated runs of a :func:`~jaxhop.dam.theory_vs_simulation` grid:
+    mean ± std of the convergence time over settled trials against m0, one colour per load
+    (left); the fraction of trials settled, and settled on a fixed point (right)."""
+    loads = sorted({k[0] for k in grid})
+    m0s = sorted({k[1] for k in grid})
+    fig, (ax_time, ax_frac) = new_figure(2, width=4.2, height=3.4)
+    for c, load in enumerate(loads):
+        cases = [grid[(load, m0)] for m0 in m0s]
+        mean = [
+            np.nan if x["convergence_time_mean"] is None else x["convergence_time_mean"]
+            for x in cases
+        ]
+        std = [
+            np.nan if x["convergence_time_std"] is None else x["convergence_time_std"]
+            for x in cases
+        ]
+        ax_time.errorbar(
+            m0s, mean, yerr=std, fmt="o-", ms=4, capsize=2, color=f"C{c}", label=f"α' = {load:g}"
+        )
+        ax_frac.plot(
+            m0s,
+            [x["converged_fraction"] for x in cases],
+            "o-",
+            color=f"C{c}",
+            label=f"α' = {load:g} settled",
+        )
+        ax_frac.plot(
+            m0s,
+            [x["fixed_point_fraction"] for x in cases],
+            "s--",
+            color=f"C{c}",
+            ms=3,
+            label=f"α' = {load:g} fixed point",
+        )
+    ax_time.set_xlabel("initial overlap m0")
+    ax_time.set_ylabel("convergence time (steps; settled trials)")
+    ax_time.grid(alpha=0.3)
+    ax_time.legend(fontsize=7)
+    ax_frac.set_xlabel("initial overlap m0")
+    ax_frac.set_ylabel("fraction of trials")
+    ax_frac.set_ylim(-0.02, 1.02)
+    ax_frac.grid(alpha=0.3)
+    ax_frac.legend(fontsize=6)
+    fig.suptitle(title + "  (settled: on a fixed point or 2-cycle by the last step)", fontsize=9)
+    return fig
+
+
+def plot_correlation(cases: list[dict], *, title: str = ""):
+    """``C(t, 0)`` and ``C(t, t−1)``: simulation (points, mean over trials) against the
+    effective process (lines), one panel per case (dicts of a theory-vs-simulation grid with
+    ``correlation`` and ``theory_correlation``)."""
+    fig, axes = new_figure(len(cases), width=3.4, height=3.2, squeeze=False)
+    for ax, case in zip(axes[0], cases):
+        sim, theory = np.asarray(case["correlation"]), case.get("theory_correlation")
+        t = np.arange(sim.shape[0])
+        ax.plot(t, sim[:, 0], "o", ms=3, color="C0", label="C(t, 0) simulation")
+        ax.plot(t[1:], np.diagonal(sim, -1), "s", ms=3, color="C1", label="C(t, t−1) simulation")
+        if theory is not None:
+            theory = np.asarray(theory)
+            ax.plot(t, theory[:, 0], "-", color="C0", lw=1.2, label="C(t, 0) theory")
+            ax.plot(
+                t[1:], np.diagonal(theory, -1), "-", color="C1", lw=1.2, label="C(t, t−1) theory"
+            )
+        ax.set_xlabel("parallel step t")
+        ax.set_ylabel("C")
+        ax.set_title(f"α' = {case['load']:g}, m0 = {case['m0']:g}", fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=6)
+    fig.suptitle(title, fontsize=9)
     return fig
