@@ -25,7 +25,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from .._integrate import Solution, euler_maruyama_step, integrate, num_steps_for
 from ._memories import random_memories
-from ._network import AdditiveNetwork, IDPNetwork, SaliencySchedule
+from ._network import AbstractMemoryNetwork, AdditiveNetwork, IDPNetwork, SaliencySchedule
 
 __all__ = [
     "simulate",
@@ -37,7 +37,7 @@ __all__ = [
     "published_experiment",
 ]
 
-Network = IDPNetwork | AdditiveNetwork
+Network = AbstractMemoryNetwork
 
 
 def _drift(model, t, y):

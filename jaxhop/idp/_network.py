@@ -25,6 +25,7 @@ __all__ = [
     "ACTIVATIONS",
     "activation",
     "activation_integral",
+    "AbstractMemoryNetwork",
     "IDPNetwork",
     "AdditiveNetwork",
     "SaliencySchedule",
@@ -68,8 +69,9 @@ def _low_rank_product(memories, saliencies, g, zero_diagonal):
     return out
 
 
-class IDPNetwork(eqx.Module):
-    """An IDP Hopfield network (final).
+class AbstractMemoryNetwork(eqx.Module):
+    """What the IDP network and the additive comparator share (abstract): the memories, the
+    activation and the noise, and the overlaps read-out.
 
     **Fields:** `memories` ``Ξ`` (N×P, ±1 columns); static: `activation` (``"tanh"`` or
     ``"hardtanh"``), `gain` δ of tanh (published 10), `zero_diagonal` (published code: True;
@@ -88,6 +90,14 @@ class IDPNetwork(eqx.Module):
     def activate(self, y: Float[Array, " n"]) -> Float[Array, " n"]:
         return activation(self.activation, self.gain, y)
 
+    def overlaps(self, y: Float[Array, " n"]) -> Float[Array, " p"]:
+        """Signed overlaps ``m_μ = (1/N) ξ^μᵀ g(y)``."""
+        return self.activate(y) @ self.memories / self.memories.shape[0]
+
+
+class IDPNetwork(AbstractMemoryNetwork):
+    """An IDP Hopfield network (final); fields as :class:`AbstractMemoryNetwork`."""
+
     def synaptic_input(
         self, saliencies: Float[Array, " p"], g: Float[Array, " n"]
     ) -> Float[Array, " n"]:
@@ -97,10 +107,6 @@ class IDPNetwork(eqx.Module):
     def drift(self, y: Float[Array, " n"], saliencies: Float[Array, " p"]) -> Float[Array, " n"]:
         """``−y + W(α) g(y)``."""
         return -y + self.synaptic_input(saliencies, self.activate(y))
-
-    def overlaps(self, y: Float[Array, " n"]) -> Float[Array, " p"]:
-        """Signed overlaps ``m_μ = (1/N) ξ^μᵀ g(y)``."""
-        return self.activate(y) @ self.memories / self.memories.shape[0]
 
     def dominant(self, y: Float[Array, " n"]) -> Int[Array, ""]:
         """Index of the memory with the largest ``|m_μ|``."""
@@ -123,31 +129,16 @@ class IDPNetwork(eqx.Module):
         return w
 
 
-class AdditiveNetwork(eqx.Module):
+class AdditiveNetwork(AbstractMemoryNetwork):
     """The classic comparator (final): fixed ``W_0 = (1/N) ΞΞᵀ`` and an additive input
-    ``u = Ξ α``: ``dy = [−y + W_0 g(y) + u(t)] dt + σ dB``. Fields as :class:`IDPNetwork`."""
-
-    memories: Float[Array, "n p"]
-    activation: str = eqx.field(static=True, default="tanh")
-    gain: float = eqx.field(static=True, default=10.0)
-    zero_diagonal: bool = eqx.field(static=True, default=False)
-    noise: float = eqx.field(static=True, default=0.0)
-
-    def __check_init__(self):
-        _check_config(self.activation, self.gain, self.noise)
-
-    def activate(self, y: Float[Array, " n"]) -> Float[Array, " n"]:
-        return activation(self.activation, self.gain, y)
+    ``u = Ξ α``: ``dy = [−y + W_0 g(y) + u(t)] dt + σ dB``. Fields as
+    :class:`AbstractMemoryNetwork`."""
 
     def drift(self, y: Float[Array, " n"], saliencies: Float[Array, " p"]) -> Float[Array, " n"]:
         """``−y + W_0 g(y) + Ξ α`` (the input's saliencies ``α``; zero means no input)."""
         ones = jnp.ones(self.memories.shape[1], y.dtype)
         recurrent = _low_rank_product(self.memories, ones, self.activate(y), self.zero_diagonal)
         return -y + recurrent + saliencies @ self.memories.T
-
-    def overlaps(self, y: Float[Array, " n"]) -> Float[Array, " p"]:
-        """Signed overlaps ``m_μ = (1/N) ξ^μᵀ g(y)``."""
-        return self.activate(y) @ self.memories / self.memories.shape[0]
 
 
 class SaliencySchedule(eqx.Module):
