@@ -7,10 +7,13 @@ certified exact per pattern block, with an int8 base-256-digit fallback; exact).
 NumPy float32 doing the same two GEMMs per step (``x = Ξᵀ s``, ``f = Ξ(x² + 1) − 2 s Σ x``),
 timed on a few steps and scaled per step (``baseline_steps``).
 ``recall`` updates only the columns not yet on a fixed point or 2-cycle (exact; packed into
-bucket widths), so ``flops`` is the nominal two GEMMs (``4 M N``) per column-step it computed
-(``column_steps_computed`` of ``column_steps_total``), and ``gemm_fraction`` compares that
-with the machine's float32 GEMM peak; ``jaxhop_every_step_s`` / ``ratio_every_step`` time the
-same run with the skip off (the kernel alone).
+bucket widths) and, once few sites flip, shifts their overlaps by the flipped sites instead of
+recomputing them (``flipped_sites_per_step``; shifted when at most ``SHIFT_MAX_FRACTION · N``).
+So ``flops`` is the *nominal* two GEMMs (``4 M N``) per column-step it computed
+(``column_steps_computed`` of ``column_steps_total``) — the work a dense step would do, part of
+which the shifts avoid — and ``gemm_fraction`` compares that with the machine's float32 GEMM
+peak; ``jaxhop_every_step_s`` / ``ratio_every_step`` time the same run computing every column
+at every step in full (the dense kernel alone).
 
 ``dam_theory``: the Monte-Carlo effective process, n = 3, α' = 0.25, m0 = 0.7, 20 steps,
 2^15 paths: jaxhop (:func:`jaxhop.dam.effective_process`, jitted on the engine) against the
@@ -40,6 +43,7 @@ sys.path.insert(0, str(HERE))
 from _timing import print_records, record, time_jax, time_min, trajectory_check  # noqa: E402
 
 import jaxhop as jh  # noqa: E402
+from jaxhop.dam._fields import SHIFT_MAX_FRACTION  # noqa: E402
 
 
 def _recall_fn(size, patterns, trials, steps, storage="int8", skip_cycles=True):
@@ -55,10 +59,29 @@ def _recall_fn(size, patterns, trials, steps, storage="int8", skip_cycles=True):
 
 
 def _column_steps(model, s0, steps):
-    """Column-steps the recall computed: columns not yet on a fixed point or 2-cycle when each
-    step began (what the packed update computes, before rounding up to a bucket width)."""
+    """Column-steps the recall computed: columns not yet known to be on a fixed point or
+    2-cycle when each step began (what the packed update computes, before rounding up to a
+    bucket width)."""
     trace = jax.jit(lambda m, s: jh.dam.recall(m, s, steps, observe="trace").ys)(model, s0)
-    return int(np.asarray(trace.off_cycle[:-1]).sum())
+    off_cycle, changed = np.asarray(trace.off_cycle[:-1]), np.asarray(trace.changed[:-1])
+    changed[0] = True  # s(−1) = s(0) is a convention: the first step is always computed
+    return int((off_cycle & changed).sum())
+
+
+def _flipped_sites(model, s0, steps):
+    """Per step t ≥ 1: how many sites flipped between s(t−1) and s(t) in the columns still
+    moving — the rows of Ξ an overlap shift touches (the overlaps are shifted, not recomputed,
+    when this is at most ``SHIFT_MAX_FRACTION · N``)."""
+    states = np.asarray(
+        jax.jit(lambda m, s: jh.dam.recall(m, s, steps, observe="state").ys)(model, s0)
+    )
+    counts = []
+    for t in range(1, steps):
+        flipped = states[t] != states[t - 1]
+        moving = flipped.any(0) & (states[t] != states[t - 2]).any(0) if t >= 2 else flipped.any(0)
+        if moving.any():
+            counts.append(int(flipped[:, moving].any(1).sum()))
+    return counts
 
 
 def numpy_recall(xi, s, steps):
@@ -75,15 +98,17 @@ def bench_recall(quick: bool) -> dict:
     trials, steps = (32, 5) if quick else (100, 20)
     patterns = jh.dam.num_patterns(3, size, 0.2)
     model, s0, fn = _recall_fn(size, patterns, trials, steps)
-    compile_s, jaxhop_s = time_jax(fn, repeats=2)
+    compile_s, jaxhop_s = time_jax(fn, repeats=3)
     # the same run computing the fields at every step (no cycle skip): the kernel alone
     _, _, fn_every = _recall_fn(size, patterns, trials, steps, skip_cycles=False)
     _, every_step_s = time_jax(fn_every, repeats=2)
     column_steps = _column_steps(model, s0, steps)
+    flipped = _flipped_sites(model, s0, steps)
+    limit = SHIFT_MAX_FRACTION * size
     xi = np.asarray(model.all_patterns(), np.float32)
     s = np.asarray(s0, np.float32)
     base_steps = 2
-    per_step = time_min(lambda: numpy_recall(xi, s, base_steps), repeats=2) / base_steps
+    per_step = time_min(lambda: numpy_recall(xi, s, base_steps), repeats=3) / base_steps
     baseline_s = per_step * steps
     same = bool(np.array_equal(numpy_recall(xi, s, 3), np.asarray(_final(model, s0, 3))))
     # the overlap m(t) is what is kept; temporaries must not grow with the number of steps
@@ -99,6 +124,9 @@ def bench_recall(quick: bool) -> dict:
         flops=4.0 * patterns * size * column_steps,
         column_steps_computed=column_steps,
         column_steps_total=trials * steps,
+        flipped_sites_per_step=flipped,
+        steps_with_overlaps_shifted=sum(c <= limit for c in flipped),
+        steps_with_overlaps_computed=1 + sum(c > limit for c in flipped),
         jaxhop_every_step_s=every_step_s,
         ratio_every_step=baseline_s / every_step_s,
         every_step_gflops=4.0 * patterns * size * trials * steps / every_step_s / 1e9,

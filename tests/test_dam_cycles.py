@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import jaxhop as jh
-from jaxhop.dam._dynamics import _column_buckets, _parallel_skipping_step, _Update
+from jaxhop.dam._dynamics import _column_buckets, _parallel_skipping_step, _RecallState, _Update
+from jaxhop.dam._fields import power_fields
 
 
 def _run(model, s0, steps, skip, observe="overlap"):
@@ -56,13 +57,26 @@ def test_packed_columns_are_used_and_exact(key):
     active = np.concatenate([np.ones((1, trials), bool), (states[2:] != states[:-2]).any(1)])
     counts = active.sum(1)[:-1]  # active columns when computing step t + 1
     assert np.any((counts > 0) & (counts <= 20)), counts  # a packed bucket was really used
-    # one step from an arbitrary mid-run state, packed vs full
+    # one step from an arbitrary mid-run state, packed vs full, with the overlaps of s(t−1)
+    # carried (shifted by the flipped sites) or computed afresh
     step = jax.jit(lambda st: _parallel_skipping_step(_Update(model, "parallel"), st, 0.0, None))
+    overlaps_of = jax.jit(lambda s: power_fields(model, s, emit_overlaps=True)[1])
     for t in range(1, 24):
-        state = (jnp.asarray(states[t]), jnp.asarray(states[t - 1]), jnp.asarray(active[t]))
-        new, _, flags = step(state)
-        np.testing.assert_array_equal(np.asarray(new), states[t + 1])
-        np.testing.assert_array_equal(np.asarray(flags), (states[t + 1] != states[t - 1]).any(0))
+        s, previous = jnp.asarray(states[t]), jnp.asarray(states[t - 1])
+        for known in (True, False):
+            state = _RecallState(
+                s, previous, jnp.asarray(active[t]), jnp.asarray(known), overlaps_of(previous)
+            )
+            new = step(state)
+            np.testing.assert_array_equal(np.asarray(new.s), states[t + 1])
+            np.testing.assert_array_equal(
+                np.asarray(new.off_cycle), (states[t + 1] != states[t - 1]).any(0)
+            )
+            # the carried overlaps are those of s(t) for every column still off-cycle
+            fresh = np.asarray(overlaps_of(s))
+            kept = np.asarray(new.overlaps)
+            moving = active[t] & (states[t] != states[t - 1]).any(0) if known else active[t]
+            np.testing.assert_array_equal(kept[:, moving], fresh[:, moving])
 
 
 def test_exp_separation_skips_only_whole_batch(key):
@@ -82,8 +96,10 @@ def test_settled_columns_alternate_without_fields(key):
     a = jh.dam.cue(k1, model.cued_pattern(), 0.0, 4)
     b = jh.dam.cue(k2, model.cued_pattern(), 0.0, 4)
     assert not np.array_equal(np.asarray(jh.dam.parallel_step(model, a)), np.asarray(b))
-    state = (a, b, jnp.zeros(4, bool))
-    new, previous, active = _parallel_skipping_step(_Update(model, "parallel"), state, 0.0, None)
+    state = _RecallState(a, b, jnp.zeros(4, bool), jnp.asarray(True))
+    new, previous, active, _, _ = _parallel_skipping_step(
+        _Update(model, "parallel"), state, 0.0, None
+    )
     np.testing.assert_array_equal(np.asarray(new), np.asarray(b))
     np.testing.assert_array_equal(np.asarray(previous), np.asarray(a))
     assert not np.any(np.asarray(active))

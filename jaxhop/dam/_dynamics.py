@@ -14,17 +14,22 @@ The time loop is the shared engine's (:func:`jaxhop.integrate`, ``dt = 1``) with
 as ``save_fn``, so trajectories of the full state are never stored.
 
 Cycle skip (ours; exact): parallel recall is deterministic and acts on each column (trial) on
-its own, so a column with ``s(t) = s(t−2)`` is on a fixed point or a 2-cycle and its future is
-known. :func:`recall` updates only the columns not yet settled, packed into the smallest of a
-few bucket widths (``lax.switch``), and stops computing fields once every column has settled.
-Runs that recall settle within a few steps, and most columns before the slowest one; the
-result is identical to computing every column at every step (tested). The same flags give the
-convergence time of every trial (:func:`convergence`).
+its own, so a column with ``s(t) = s(t−2)`` is on a 2-cycle, one with ``s(t) = s(t−1)`` on a
+fixed point, and its future is known. :func:`recall` updates only the other columns, packed
+into the smallest of a few bucket widths (``lax.switch``), and stops computing fields once
+every column has settled. Runs that recall settle within a few steps, and most columns before
+the slowest one; the result is identical to computing every column at every step (tested). The
+same flags give the convergence time of every trial (:func:`convergence`).
+
+Incremental overlaps (spec: few spins flip after the first steps): the overlaps ``Ξᵀ s`` of
+the columns still moving are carried from step to step, and each step adds ``Ξᵀ Δs`` over only
+the sites that flipped (:mod:`jaxhop.dam._fields`); integer arithmetic, so the same bits.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -32,7 +37,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int8, PRNGKeyArray
 
 from .._integrate import Solution, integrate
-from ._model import DenseMemory, _horner, acc_dtype
+from ._fields import OverlapShift, acc_dtype, horner, overlap_dtype, power_fields
+from ._model import DenseMemory
 
 __all__ = [
     "kappa",
@@ -133,8 +139,8 @@ def async_sweep(
         x = x.astype(acc_dtype())
 
         def site_field(row, x, s_i):
-            e = jnp.sum(row.astype(x.dtype)[:, None] * _horner(even, x), axis=0)
-            o = jnp.where(mask, _horner(odd, x), jnp.zeros_like(x))
+            e = jnp.sum(row.astype(x.dtype)[:, None] * horner(even, x), axis=0)
+            o = jnp.where(mask, horner(odd, x), jnp.zeros_like(x))
             return e - s_i.astype(x.dtype) * jnp.sum(o, axis=0)
 
     def body(j, carry):
@@ -234,44 +240,80 @@ def _column_buckets(batch: int, separation: str) -> tuple[int, ...]:
     return tuple(sorted(widths))
 
 
-def _parallel_skipping_step(model, state, t, key):
-    """Parallel step on ``(s(t), s(t−1), active)`` with ``active = s(t) ≠ s(t−2)`` per column.
+class _RecallState(NamedTuple):
+    """What the recall loop carries: ``s(t)``, ``s(t−1)``, per column whether it is still off
+    its fixed point or 2-cycle (``s(t) ≠ s(t−2)``); with the cycle skip also whether a step has
+    been taken (`started`: before it, ``s(t−1)`` is only the convention ``s(−1) = s(0)``) and,
+    for exact integer fields, the overlaps ``Ξᵀ s(t−1)`` per pattern block (valid, once
+    started, for every column still to be updated)."""
 
-    A column with ``s(t) = s(t−2)`` is on a fixed point or 2-cycle, and (the update being
-    deterministic, column by column) its next state is ``s(t−1)``: only the active columns are
-    updated, packed into the smallest bucket width that holds them; none at all once every
-    column has settled. Padding slots repeat column 0, whose recomputed state is its true next
-    state either way.
+    s: Array
+    previous: Array
+    off_cycle: Array
+    started: Array | None = None
+    overlaps: Array | None = None
+
+
+def _parallel_skipping_step(model, state, t, key):
+    """Parallel step that updates only the columns whose next state is not yet known.
+
+    The update is deterministic and acts on each column on its own, so a column with
+    ``s(t) = s(t−2)`` (a 2-cycle) or ``s(t) = s(t−1)`` (a fixed point) has next state
+    ``s(t−1)``. Only the other columns are updated, packed into the smallest bucket width that
+    holds them (padding slots repeat the first of them); none at all once every column has
+    settled. With exact integer fields the overlaps of the updated columns are carried from step
+    to step and shifted by the sites that flipped in any of them
+    (:class:`~jaxhop.dam._fields.OverlapShift`); on the first step, or when most sites
+    flipped, they are computed afresh.
     """
-    s, previous, active = state
-    widths = _column_buckets(s.shape[1], model.dam.separation)
-    count = jnp.sum(active)
+    s, previous, started = state.s, state.previous, state.started
+    dam = model.dam
+    widths = _column_buckets(s.shape[1], dam.separation)
+    moving = state.off_cycle & (jnp.any(s != previous, axis=0) | ~started)
+    count = jnp.sum(moving)
+    incremental = state.overlaps is not None
 
     def settled(_):
-        return previous
+        return previous, state.overlaps
 
     def update(width):
         def branch(_):
-            if width == s.shape[1]:
-                return parallel_step(model.dam, s)
-            (columns,) = jnp.nonzero(active, size=width, fill_value=0)
-            return previous.at[:, columns].set(parallel_step(model.dam, s[:, columns]))
+            full = width == s.shape[1]
+            if full:
+                columns = None
+                s_w, prev_w = s, previous
+            else:
+                (columns,) = jnp.nonzero(moving, size=width, fill_value=-1)
+                columns = jnp.where(columns < 0, columns[0], columns)
+                s_w, prev_w = s[:, columns], previous[:, columns]
+            if not incremental:
+                new_w, overlaps = parallel_step(dam, s_w), None
+            else:
+                kept = state.overlaps if full else state.overlaps[:, columns]
+                shift = OverlapShift.between(kept, s_w, prev_w, started)
+                u, x_w = power_fields(dam, s_w, shift, emit_overlaps=True)
+                new_w = _sgn_keep(u, s_w)
+                overlaps = x_w if full else state.overlaps.at[:, columns].set(x_w)
+            if full:
+                return new_w, overlaps
+            return previous.at[:, columns].set(new_w), overlaps
 
         return branch
 
     index = jnp.where(count == 0, 0, 1 + jnp.searchsorted(jnp.asarray(widths), count))
-    new = jax.lax.switch(index, [settled, *(update(w) for w in widths)], None)
-    return new, s, jnp.any(new != previous, axis=0)
+    new, overlaps = jax.lax.switch(index, [settled, *(update(w) for w in widths)], None)
+    off_cycle = jnp.any(new != previous, axis=0)
+    return _RecallState(new, s, off_cycle, jnp.ones_like(started), overlaps)
 
 
 def _plain_step(model, state, t, key):
-    s, previous, _ = state
+    s, previous = state.s, state.previous
     dam, update = model.dam, model.update
     if update == "parallel":
         new = parallel_step(dam, s)
     else:
         new = async_sweep(dam, s, key if update == "async_random" else None)
-    return new, s, jnp.any(new != previous, axis=0)
+    return _RecallState(new, s, jnp.any(new != previous, axis=0))
 
 
 class _Update(eqx.Module):
@@ -315,7 +357,7 @@ def recall(
     pattern = model.cued_pattern()
 
     def save_fn(state):
-        s, previous, off_cycle = state
+        s, previous, off_cycle = state.s, state.previous, state.off_cycle
         if observe == "state":
             return s
         m = overlap(pattern, s)
@@ -323,8 +365,14 @@ def recall(
             return m
         return RecallTrace(m, jnp.any(s != previous, axis=0), off_cycle)
 
-    step = _parallel_skipping_step if update == "parallel" and skip_cycles else _plain_step
-    state0 = (s0, s0, jnp.ones(s0.shape[1:], bool))
+    skipping = update == "parallel" and skip_cycles
+    step = _parallel_skipping_step if skipping else _plain_step
+    state0 = _RecallState(s0, s0, jnp.ones(s0.shape[1:], bool))
+    if skipping:
+        state0 = state0._replace(started=jnp.asarray(False))
+    if skipping and model.separation == "power":
+        shape = (model.num_blocks, s0.shape[1], model.block_size)
+        state0 = state0._replace(overlaps=jnp.zeros(shape, overlap_dtype(model.size)))
     sol = integrate(
         step,
         _Update(model, update),
@@ -335,4 +383,4 @@ def recall(
         save_every=1,
         save_fn=save_fn,
     )
-    return Solution(ts=sol.ts, ys=sol.ys, final=sol.final[0], num_steps=steps)
+    return Solution(ts=sol.ts, ys=sol.ys, final=sol.final.s, num_steps=steps)

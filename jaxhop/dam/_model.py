@@ -11,26 +11,12 @@ energy difference, or the n-body distinct-tuple sum); the self term ``j = i`` is
 exactly. ``s_i ← sgn(u_i)``; **ties** ``u_i = 0`` keep the current spin (our choice; the paper
 does not say).
 
-Compute and exactness (ours): the state of one call is ``B`` trials sharing one pattern set
-(the columns of ``s``), so both products are GEMMs. Patterns are streamed in blocks of
-``block_size`` columns by a ``lax.scan`` inside one step. Per block:
-
-1. ``x = Ξ_bᵀ s``: int8 × int8 → int32 ``dot_general`` — exact (``|x| ≤ N``).
-2. ``e = E(x)``, ``o = O(x)`` by Horner in int32 (int64 when ``jax_enable_x64``); the
-   constructor checks that ``|E|, |O| ≤ Σ_k |c_k| N^k`` fits.
-3. ``e`` is split into ``k`` balanced base-256 digits ``d ∈ [−128, 127]`` (int8), stacked along
-   the batch axis, and ``Ξ_b D`` is one more int8 × int8 → int32 GEMM; the digit sums
-   ``g_k`` (``|g_k| ≤ 128 M < 2^31``) are exact.
-4. ``u = Σ_k 256^k g_k − s ⊙ Σ_μ O(x_μ)`` in two's-complement int32 (wrap-around arithmetic is
-   exact modulo 2^32), so the result is exact whenever ``|u_i| < 2^31``. This is *checked*:
-   the same sum is formed in float32 and ``eqx.error_if`` raises when any ``|u_i| ≥ 2^30``
-   (in practice ``|u| ≈ N^{n−1}(|m|^{n−1} + O(√α'))``; N = 1024, n = 3: ~2^20). With
-   ``jax_enable_x64`` the combination is int64 and the check is unnecessary.
-
-With ``F = exp`` the field is a float sum with a running maximum subtracted (a positive common
-factor), not exact. Pattern storage: ``"int8"`` holds all patterns (N·M bytes); ``"key"``
-regenerates each block from the pattern key on every pass (32 signs per random uint32), so
-memory does not grow with M. Both give identical patterns for the same key.
+Compute (ours): the state of one call is ``B`` trials sharing one pattern set (the columns
+of ``s``), so both products are GEMMs, streamed over pattern blocks of ``block_size`` columns;
+the fields are exact integers for ``F = x^n`` (:mod:`jaxhop.dam._fields` says how). Pattern
+storage: ``"int8"`` holds all patterns (N·M bytes); ``"key"`` regenerates each block from the
+pattern key on every pass (32 signs per random uint32), so memory does not grow with M. Both
+give identical patterns for the same key.
 """
 
 from __future__ import annotations
@@ -44,6 +30,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int, Int8, PRNGKeyArray
 
 from .._random import fast_key
+from ._fields import acc_dtype, dot_int, exp_fields, horner, power_fields
 from ._poly import even_odd, poly_bound, rule_polynomial
 
 __all__ = ["DenseMemory", "VARIANTS", "RULES", "SEPARATIONS", "STORAGES", "acc_dtype"]
@@ -52,43 +39,6 @@ VARIANTS = ("krotov", "nbody")
 RULES = ("dominant", "exact")
 SEPARATIONS = ("power", "exp")
 STORAGES = ("int8", "key")
-_DIGIT_BASE = 256
-_GUARD = float(2**30)
-_F32_EXACT = float(2**23)  # Σ|e| below this (float32-summed): every partial sum < 2^24
-
-
-def acc_dtype():
-    """int64 when ``jax_enable_x64`` is on, else int32."""
-    return jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
-
-
-def _dot(a, b, lhs_contract: int):
-    return jax.lax.dot_general(
-        a, b, (((lhs_contract,), (0,)), ((), ())), preferred_element_type=jnp.int32
-    )
-
-
-def _horner(coeffs: list[int], x):
-    out = jnp.full_like(x, coeffs[-1])
-    for c in reversed(coeffs[:-1]):
-        out = out * x + jnp.asarray(c, x.dtype)
-    return out
-
-
-def _num_digits(bound: int) -> int:
-    k = 1
-    while 127 * (_DIGIT_BASE**k - 1) // (_DIGIT_BASE - 1) < bound:
-        k += 1
-    return k
-
-
-def _digits(e, k: int):
-    out = []
-    for _ in range(k):
-        d = ((e + 128) & 255) - 128
-        out.append(d.astype(jnp.int8))
-        e = (e - d) >> 8
-    return jnp.concatenate(out, axis=-1)  # (block, k·B)
 
 
 def _unpack_signs(key, rows: int, cols: int) -> Int8[Array, "rows cols"]:
@@ -227,110 +177,26 @@ class DenseMemory(eqx.Module):
         (int32; int64 with x64) for ``F = x^n``, float for ``F = exp``."""
         return _fields(self, s)
 
-    def _power_fields(self, s):
-        even, odd = self.coefficients
-        acc = acc_dtype()
-        k = _num_digits(poly_bound(even, self.size))
-        batch = s.shape[1]
-        scales = np.asarray([_DIGIT_BASE**j for j in range(k)])
-        s_t = s.T  # (B, N): overlaps as sᵀ Ξ_b contract over the contiguous axis of both
-
-        def float_path(xi, e):
-            # exact: every partial sum of ξ·e is an integer below Σ|e| < 2^24 (checked)
-            out = jax.lax.dot_general(
-                xi.astype(jnp.float32),
-                e.T.astype(jnp.float32),
-                (((1,), (0,)), ((), ())),
-                precision=jax.lax.Precision.HIGHEST,  # true float32 (no TF32/bf16 passes on GPU)
-            )
-            return out.astype(acc), out
-
-        def digit_path(xi, e):
-            g = _dot(xi, _digits(e.T, k), 1).reshape(self.size, k, batch)
-            exact = jnp.sum(
-                g.astype(acc) * jnp.asarray(scales.astype(np.int64), acc)[None, :, None], 1
-            )
-            approx = jnp.sum(
-                g.astype(jnp.float32) * jnp.asarray(scales, jnp.float32)[None, :, None], 1
-            )
-            return exact, approx
-
-        def body(carry, b):
-            u, u_f, so, so_f = carry
-            xi = self.pattern_block(b)
-            valid = self._valid(b)
-            x = jax.lax.dot_general(
-                s_t, xi, (((1,), (0,)), ((), ())), preferred_element_type=jnp.int32
-            ).astype(acc)  # (B, block)
-            e = _horner(even, x)
-            o = jnp.where(valid[None, :], _horner(odd, x), jnp.zeros_like(x))
-            certified = jnp.all(jnp.sum(jnp.abs(e.astype(jnp.float32)), axis=1) < _F32_EXACT)
-            part, part_f = jax.lax.cond(certified, float_path, digit_path, xi, e)
-            so = so + jnp.sum(o, axis=1)
-            so_f = so_f + jnp.sum(o.astype(jnp.float32), axis=1)
-            return (u + part, u_f + part_f, so, so_f), None
-
-        init = (
-            jnp.zeros((self.size, batch), acc),
-            jnp.zeros((self.size, batch), jnp.float32),
-            jnp.zeros((batch,), acc),
-            jnp.zeros((batch,), jnp.float32),
-        )
-        (u, u_f, so, so_f), _ = jax.lax.scan(body, init, jnp.arange(self.num_blocks))
-        u = u - s.astype(acc) * so[None, :]
-        if acc == jnp.int32:
-            approx = u_f - s.astype(jnp.float32) * so_f[None, :]
-            u = eqx.error_if(
-                u,
-                jnp.any(jnp.abs(approx) >= _GUARD),
-                "DAM field beyond int32 exactness (|u| >= 2^30): enable jax_enable_x64",
-            )
-        return u
-
-    def _exp_fields(self, s):
-        dtype = jnp.result_type(float)
-        batch = s.shape[1]
-
-        def body(carry, b):
-            g, so, mx = carry
-            xi = self.pattern_block(b)
-            valid = self._valid(b)
-            x = jnp.where(valid[:, None], _dot(xi, s, 0).astype(dtype), -jnp.inf)
-            new = jnp.maximum(mx, jnp.max(x, axis=0))
-            rescale = jnp.exp(mx - new)
-            w = jnp.exp(x - new[None, :])  # e^{x − max}: a positive common factor per trial
-            g = g * rescale[None, :] + xi.astype(dtype) @ w * jnp.cosh(jnp.asarray(1.0, dtype))
-            so = so * rescale + jnp.sum(w, axis=0) * jnp.sinh(jnp.asarray(1.0, dtype))
-            return (g, so, new), None
-
-        init = (
-            jnp.zeros((self.size, batch), dtype),
-            jnp.zeros((batch,), dtype),
-            jnp.full((batch,), -jnp.inf, dtype),
-        )
-        (g, so, _), _ = jax.lax.scan(body, init, jnp.arange(self.num_blocks))
-        return g - s.astype(dtype) * so[None, :]
-
     @eqx.filter_jit
     def energy(self, s: Int8[Array, "n batch"]) -> Float[Array, " batch"]:
         """``E(s) = −Σ_μ F(x_μ)`` (Krotov) or ``−Σ_μ Q_n(x_μ, N)`` (n-body: the sum over
         ordered distinct n-tuples), one value per trial; in floating point."""
         dtype = jnp.result_type(float)
-        x = _dot(self.all_patterns(), s, 0).astype(dtype)
+        x = dot_int(self.all_patterns(), s, 0).astype(dtype)
         if self.separation == "exp":
             return -jnp.sum(jnp.exp(x), axis=0)
         if self.variant == "nbody":
             from ._poly import nbody_poly
 
-            return -jnp.sum(_horner(nbody_poly(self.order, self.size), x), axis=0)
+            return -jnp.sum(horner(nbody_poly(self.order, self.size), x), axis=0)
         return -jnp.sum(x**self.order, axis=0)
 
 
 @eqx.filter_jit
 def _fields(model, s):
     if model.separation == "exp":
-        return model._exp_fields(s)
-    return model._power_fields(s)
+        return exp_fields(model, s)
+    return power_fields(model, s)
 
 
 @eqx.filter_jit

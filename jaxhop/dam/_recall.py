@@ -18,7 +18,8 @@ import numpy as np
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
 from ._dynamics import convergence, cue, num_patterns, recall, trace_from_states
-from ._model import DenseMemory, _check_config, _num_digits
+from ._fields import num_digits, overlap_dtype
+from ._model import DenseMemory, _check_config
 from ._poly import even_odd, poly_bound, rule_polynomial
 
 __all__ = ["RecallResult", "simulate_recall", "recall_memory_bytes", "recall_summary"]
@@ -60,15 +61,18 @@ def recall_memory_bytes(
     variant: str = "krotov",
 ) -> int:
     """Estimated peak bytes of one pattern set's recall: stored patterns (int8 storage), one
-    pattern block with its overlaps and digits, the digit sums and the states."""
+    pattern block with its overlaps and digits, the digit sums, the states, and the overlaps
+    the parallel recall carries from step to step (twice: carried and updated)."""
     even, _ = even_odd(rule_polynomial(order, variant, "dominant", size))
-    digits = _num_digits(poly_bound(even, size))
+    digits = num_digits(poly_bound(even, size))
     stored = size * patterns if storage == "int8" else 0
     block = size * block_size * (1 + (4 if storage == "key" else 0)) + block_size * batch * (
         4 * 3 + digits
     )
     sums = 4 * size * digits * batch + 8 * size * batch
-    return stored + block + sums
+    padded = -(-patterns // block_size) * block_size
+    carried = 2 * batch * padded * jnp.dtype(overlap_dtype(size)).itemsize
+    return stored + block + sums + carried
 
 
 def _resolve_storage(storage, size, patterns):
