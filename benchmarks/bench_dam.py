@@ -63,7 +63,7 @@ def _column_steps(model, s0, steps):
     2-cycle when each step began (what the packed update computes, before rounding up to a
     bucket width)."""
     trace = jax.jit(lambda m, s: jh.dam.recall(m, s, steps, observe="trace").ys)(model, s0)
-    off_cycle, changed = np.asarray(trace.off_cycle[:-1]), np.asarray(trace.changed[:-1])
+    off_cycle, changed = np.asarray(trace.off_cycle[:-1]), np.array(trace.changed[:-1])
     changed[0] = True  # s(−1) = s(0) is a convention: the first step is always computed
     return int((off_cycle & changed).sum())
 

@@ -107,8 +107,7 @@ class OverlapShift(eqx.Module):
     sites first (``count`` of them), padded to a multiple of :data:`SHIFT_CHUNK`; `change`:
     ``(s − s')`` at those sites, ``(B, len(sites))`` int8, zero past ``count``; `use`: whether to
     shift at all — only when `previous` is known and at most :data:`SHIFT_MAX_FRACTION` of the
-    sites changed (else the
-    overlaps are computed from ``s`` and `previous` is ignored).
+    sites changed (else the overlaps are computed from ``s`` and `previous` is ignored).
     """
 
     previous: Int[Array, "blocks batch block"]
