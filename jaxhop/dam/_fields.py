@@ -47,7 +47,7 @@ __all__ = ["acc_dtype", "overlap_dtype", "OverlapShift", "power_fields", "exp_fi
 DIGIT_BASE = 256
 SHIFT_CHUNK = 128  # changed sites per int8 GEMM of an overlap shift
 # shift while at most this fraction of the sites changed: on the 2-core CPU a shift of half the
-# sites costs ~0.6 of the N-deep overlap GEMM, break-even near 0.7 (benchmarks/README.md)
+# sites costs ~0.8 of the N-deep overlap GEMM, break-even near 0.6 (benchmarks/README.md)
 SHIFT_MAX_FRACTION = 0.5
 _GUARD = float(2**30)
 _F32_EXACT = float(2**23)  # Σ|e| below this (float32-summed): every partial sum < 2^24
