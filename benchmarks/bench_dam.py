@@ -98,7 +98,8 @@ def bench_recall(quick: bool) -> dict:
     trials, steps = (32, 5) if quick else (100, 20)
     patterns = jh.dam.num_patterns(3, size, 0.2)
     model, s0, fn = _recall_fn(size, patterns, trials, steps)
-    compile_s, jaxhop_s = time_jax(fn, repeats=3)
+    # min of 5 on both sides: the shared machine's load moves single runs by 10–30 %
+    compile_s, jaxhop_s = time_jax(fn, repeats=5)
     # the same run computing the fields at every step (no cycle skip): the kernel alone
     _, _, fn_every = _recall_fn(size, patterns, trials, steps, skip_cycles=False)
     _, every_step_s = time_jax(fn_every, repeats=2)
@@ -108,7 +109,7 @@ def bench_recall(quick: bool) -> dict:
     xi = np.asarray(model.all_patterns(), np.float32)
     s = np.asarray(s0, np.float32)
     base_steps = 2
-    per_step = time_min(lambda: numpy_recall(xi, s, base_steps), repeats=3) / base_steps
+    per_step = time_min(lambda: numpy_recall(xi, s, base_steps), repeats=5) / base_steps
     baseline_s = per_step * steps
     same = bool(np.array_equal(numpy_recall(xi, s, 3), np.asarray(_final(model, s0, 3))))
     # the overlap m(t) is what is kept; temporaries must not grow with the number of steps

@@ -24,8 +24,9 @@ Exactness (ours), per block, for ``F = x^n``:
 
 Incremental overlaps (spec: "after the first steps few spins flip"; the kernel is ours): given
 the overlaps ``x'`` of an earlier state ``s'`` and the sites where ``s`` differs from it,
-``x = x' + Ξᵀ (s − s')`` touches only those rows of Ξ — one small int8 GEMM per chunk of
-:data:`SHIFT_CHUNK` changed sites instead of the ``N``-deep overlap GEMM (:class:`OverlapShift`).
+``x = x' + Ξᵀ (s − s')`` touches only those rows of Ξ — one int8 GEMM as deep as their count
+rounded up to a multiple of :data:`SHIFT_CHUNK`, instead of the ``N``-deep overlap GEMM
+(:class:`OverlapShift`).
 Integer arithmetic throughout, so the overlaps, and the fields, are the same bits either way.
 
 With ``F = exp`` the field is a float sum with a running maximum subtracted (a positive common
@@ -45,7 +46,7 @@ from ._poly import poly_bound
 __all__ = ["acc_dtype", "overlap_dtype", "OverlapShift", "power_fields", "exp_fields"]
 
 DIGIT_BASE = 256
-SHIFT_CHUNK = 128  # changed sites per int8 GEMM of an overlap shift
+SHIFT_CHUNK = 128  # overlap shifts are GEMMs of depth 128, 256, … over the changed sites
 # shift while at most this fraction of the sites changed: on the 2-core CPU a shift of half the
 # sites costs ~0.8 of the N-deep overlap GEMM, break-even near 0.6 (benchmarks/README.md)
 SHIFT_MAX_FRACTION = 0.5
@@ -104,8 +105,9 @@ class OverlapShift(eqx.Module):
     """The overlaps of an earlier state, and where the state has changed since.
 
     `previous`: ``x' = Ξᵀ s'`` per block, ``(blocks, B, block_size)``; `sites`: the changed
-    sites first (``count`` of them), padded to a multiple of :data:`SHIFT_CHUNK`; `change`:
-    ``(s − s')`` at those sites, ``(B, len(sites))`` int8, zero past ``count``; `use`: whether to
+    sites first (``count`` of them), padded to the multiple of :data:`SHIFT_CHUNK` that holds
+    :data:`SHIFT_MAX_FRACTION` of all sites; `change`: ``(s − s')`` at those sites,
+    ``(B, len(sites))`` int8, zero past ``count``; `use`: whether to
     shift at all — only when `previous` is known and at most :data:`SHIFT_MAX_FRACTION` of the
     sites changed (else the overlaps are computed from ``s`` and `previous` is ignored).
     """
@@ -121,28 +123,31 @@ class OverlapShift(eqx.Module):
         """The shift from `s_prev` (overlaps `previous`, valid if `known`) to `s`, both
         ``(N, B)``."""
         size = s.shape[0]
-        padded = -(-size // SHIFT_CHUNK) * SHIFT_CHUNK
+        limit = int(SHIFT_MAX_FRACTION * size)
+        padded = max(1, -(-limit // SHIFT_CHUNK)) * SHIFT_CHUNK
         change = (s - s_prev).T  # (B, N), entries in {−2, 0, 2}
         changed = jnp.any(change != 0, axis=0)
         count = jnp.sum(changed)
         (sites,) = jnp.nonzero(changed, size=padded, fill_value=0)
         live = jnp.arange(padded) < count
         change = jnp.where(live[None, :], change[:, sites], jnp.zeros((), change.dtype))
-        use = known & (count <= int(SHIFT_MAX_FRACTION * size))
+        use = known & (count <= limit)
         return cls(previous, change, sites.astype(jnp.int32), count, use)
 
     def shifted(self, xi, previous_block):
-        """``x'_b + Δ Ξ_b[sites]``, in chunks of :data:`SHIFT_CHUNK` changed sites."""
-        batch = self.change.shape[0]
+        """``x'_b + Δ Ξ_b[sites]``: one int8 GEMM over the changed sites, their count rounded
+        up to a multiple of :data:`SHIFT_CHUNK` (one branch per multiple)."""
+        depths = range(SHIFT_CHUNK, self.sites.shape[0] + 1, SHIFT_CHUNK)
 
-        def chunk(j, x):
-            start = j * SHIFT_CHUNK
-            rows = xi[jax.lax.dynamic_slice(self.sites, (start,), (SHIFT_CHUNK,))]
-            delta = jax.lax.dynamic_slice(self.change, (0, start), (batch, SHIFT_CHUNK))
-            return x + dot_int(delta, rows, 1)
+        def with_depth(depth):
+            def branch(_):
+                rows = xi[self.sites[:depth]]
+                return previous_block.astype(jnp.int32) + dot_int(self.change[:, :depth], rows, 1)
 
-        chunks = -(-self.count // SHIFT_CHUNK)
-        return jax.lax.fori_loop(0, chunks, chunk, previous_block.astype(jnp.int32))
+            return branch
+
+        index = jnp.maximum(self.count - 1, 0) // SHIFT_CHUNK
+        return jax.lax.switch(index, [with_depth(d) for d in depths], None)
 
 
 def power_fields(model, s, shift: OverlapShift | None = None, emit_overlaps: bool = False):
