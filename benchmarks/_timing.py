@@ -41,6 +41,20 @@ def time_jax(fn: Callable[[], object], *, repeats: int = 3) -> tuple[float, floa
     return max(first - run, 0.0), run
 
 
+def time_interleaved(fns: dict[str, Callable[[], object]], *, repeats: int = 5) -> dict[str, float]:
+    """Minimum time of each function over ``repeats`` rounds, the functions taking turns
+    within each round, so that a change in the shared machine's load between the phases of a
+    benchmark shifts every contender alike instead of one of them (call each once first to
+    compile)."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            block(fn())
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def compiled_mb(jitted, *args) -> dict:
     """XLA's memory analysis of ``jitted`` compiled for ``args``: output and temporary buffers,
     in MB (arguments excluded: they are the caller's)."""
