@@ -96,11 +96,6 @@ def _digits(e, k: int):
     return jnp.concatenate(out, axis=0)  # (k·B, block): digit j of trial b at row j·B + b
 
 
-def _contract_blocks(a, xi, **kw):
-    """``a · Ξ_bᵀ``: (rows, block) with (N, block), over the block axis."""
-    return jax.lax.dot_general(a, xi, (((1,), (1,)), ((), ())), **kw)
-
-
 class OverlapShift(eqx.Module):
     """The overlaps of an earlier state, and where the state has changed since.
 
@@ -163,15 +158,16 @@ def power_fields(model, s, shift: OverlapShift | None = None, emit_overlaps: boo
 
     def float_path(xi, e):
         # exact: every partial sum of ξ·e is an integer below Σ|e| < 2^24 (checked)
-        out = _contract_blocks(
+        out = jax.lax.dot_general(  # E(x) Ξ_bᵀ: contract over the block axis of both
             e.astype(jnp.float32),
             xi.astype(jnp.float32),
+            (((1,), (1,)), ((), ())),
             precision=jax.lax.Precision.HIGHEST,  # true float32 (no TF32/bf16 passes on GPU)
         )
         return out.astype(acc), out
 
     def digit_path(xi, e):
-        g = _contract_blocks(_digits(e, k), xi, preferred_element_type=jnp.int32)
+        g = dot_int(_digits(e, k), xi, 1, 1)
         g = g.reshape(k, batch, model.size)
         exact = jnp.sum(g.astype(acc) * jnp.asarray(scales.astype(np.int64), acc)[:, None, None], 0)
         approx = jnp.sum(g.astype(jnp.float32) * jnp.asarray(scales, jnp.float32)[:, None, None], 0)

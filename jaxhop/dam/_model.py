@@ -30,10 +30,10 @@ import numpy as np
 from jaxtyping import Array, Float, Int, Int8, PRNGKeyArray
 
 from .._random import fast_key
-from ._fields import acc_dtype, dot_int, exp_fields, horner, power_fields
+from ._fields import dot_int, exp_fields, horner, power_fields
 from ._poly import even_odd, poly_bound, rule_polynomial
 
-__all__ = ["DenseMemory", "VARIANTS", "RULES", "SEPARATIONS", "STORAGES", "acc_dtype"]
+__all__ = ["DenseMemory", "VARIANTS", "RULES", "SEPARATIONS", "STORAGES"]
 
 VARIANTS = ("krotov", "nbody")
 RULES = ("dominant", "exact")
