@@ -2,7 +2,7 @@
 
 ``saliency_map``: final state + retrievals of 10⁶ (κ, Z₀) pairs × 200 steps — jaxhop (one
 jitted call on the shared engine, mapped over cache-sized tiles) against the straightforward
-vectorised NumPy loop over steps. Target (platform.md): ≥ 6×.
+vectorised NumPy loop over steps. Target (our performance goal): ≥ 6×.
 
 ``kappa_fit``: 10⁴ period targets fitted in one vmapped call; reports optimizer steps (target
 ≤ 200 to |ΔT| < 1e-5). Baseline: what a scientist would write with the same algorithm —
@@ -36,7 +36,7 @@ TILE = 8192  # elements per vmapped tile: the running state stays in cache
 def _point(args, steps=STEPS):
     kappa, z0 = args
     sol = jh.integrate(
-        jh.saliency._count_step, kappa, (z0, jnp.zeros((), jnp.int32)), num_steps=steps
+        jh.saliency._map._count_step, kappa, (z0, jnp.zeros((), jnp.int32)), num_steps=steps
     )
     return sol.final
 

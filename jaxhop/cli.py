@@ -1,10 +1,11 @@
 """The ``jaxhop`` command.
 
 The CLI only parses, calls and prints. Each subcommand lives beside the code it drives (e.g.
-``jaxhop/_cli_saliency.py``, ``jaxhop/idp/_cli.py``) and is listed in :data:`COMMAND_MODULES`;
-each such module exposes ``register(subparsers)``, which adds a parser whose ``handler``
-default is a function ``handler(args) -> dict``. This module turns that dict into output:
-one JSON object on stdout with ``--json``, otherwise a short human-readable table.
+``jaxhop/saliency/_cli.py``, ``jaxhop/idp/_cli.py``) and is listed in :data:`COMMAND_MODULES`;
+each entry ``module`` (or ``module:function``) names a function ``register(subparsers)``,
+which adds a parser whose ``handler`` default is a function ``handler(args) -> dict``. This
+module turns that dict into output: one JSON object on stdout with ``--json``, otherwise a
+short human-readable table.
 
 Bad input — a :class:`UsageError`, a ``ValueError`` raised by argument validation, or an
 argparse error — exits with code 2 and one line on stderr, never a traceback.
@@ -23,16 +24,24 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["main", "UsageError", "add_output_options", "check_positive", "to_jsonable"]
+__all__ = [
+    "main",
+    "UsageError",
+    "add_command",
+    "add_output_options",
+    "check_positive",
+    "save_figure",
+    "to_jsonable",
+]
 
 # Modules that contribute subcommands, in the order `jaxhop --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "jaxhop._cli_saliency",
+    "jaxhop.saliency._cli",
     "jaxhop.idp._cli",
     "jaxhop.dam._cli",
     "jaxhop.firing_rate._cli",
     "jaxhop.ssm._cli",
-    "jaxhop._cli_sweep",
+    "jaxhop._workloads:register_command",
     "jaxhop.demo",
 )
 
@@ -59,6 +68,34 @@ def add_output_options(parser: argparse.ArgumentParser, *, default_out: str | No
         + (f" (default {default_out})" if default_out else ""),
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_command(
+    subparsers,
+    name: str,
+    handler: Callable[[argparse.Namespace], dict | None],
+    *,
+    help: str,
+    description: str,
+    default_out: str | None = None,
+    **defaults: Any,
+) -> argparse.ArgumentParser:
+    """Add the subcommand `name`, run by ``handler(args)``, with the shared output options.
+
+    Returns the new parser, for the command's own arguments; `defaults` are extra namespace
+    values its handler reads.
+    """
+    parser = subparsers.add_parser(name, help=help, description=description)
+    add_output_options(parser, default_out=default_out)
+    parser.set_defaults(handler=handler, **defaults)
+    return parser
+
+
+def save_figure(fig, out: Path, name: str) -> str:
+    """Write `fig` as ``out / name`` (PNG) and return the path, as the JSON output reports it."""
+    from .plot import save
+
+    return str(save(fig, Path(out) / name))
 
 
 def check_positive(name: str, value: float, *, strict: bool = True, integer: bool = False):
@@ -119,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="JAX-accelerated, differentiable simulator of associative-memory dynamics.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    for entry in COMMAND_MODULES:
+        module_name, _, function = entry.partition(":")
+        getattr(importlib.import_module(module_name), function or "register")(subparsers)
     return parser
 
 

@@ -19,7 +19,7 @@ __all__ = ["DEMO_SECTIONS", "run_demo", "register"]
 
 # (section name, module providing ``demo_section``)
 DEMO_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("saliency", "jaxhop._demo_saliency"),
+    ("saliency", "jaxhop.saliency._demo"),
     ("idp", "jaxhop.idp._demo"),
     ("dam", "jaxhop.dam._demo"),
     ("firing_rate", "jaxhop.firing_rate._demo"),
@@ -82,16 +82,17 @@ def _handle(args: argparse.Namespace) -> dict | None:
 
 
 def register(subparsers) -> None:
-    from .cli import add_output_options
+    from .cli import add_command
 
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "demo",
+        _handle,
+        default_out="jaxhop-out",
         help="run the headline pipeline on defaults and write figures + summary.json",
         description=__doc__.splitlines()[0],
     )
-    add_output_options(parser, default_out="jaxhop-out")
     parser.add_argument("--quick", action="store_true", help="smaller sizes (for tests)")
     parser.add_argument(
         "--sections", default=None, help="comma-separated subset of sections to run"
     )
-    parser.set_defaults(handler=_handle)

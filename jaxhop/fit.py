@@ -3,8 +3,8 @@
 :func:`fit` is the one fitting loop every inverse problem in jaxhop uses: it minimises
 ``loss_fn(params, *args)`` with an optax optimizer inside a single jitted ``lax.while_loop``,
 records the loss history, and stops early once the loss falls below ``tol``. Because the loop
-is pure JAX, a whole fit can be ``vmap``-ed — :func:`fit_kappa_to_period` fits 10⁴ targets in
-one call.
+is pure JAX, a whole fit can be ``vmap``-ed — :func:`jaxhop.saliency.fit_kappa_to_period` fits
+10⁴ targets in one call.
 
 Optimizers that need the loss value (``optax.lbfgs`` with its line search) are supported:
 every update receives ``value``, ``grad`` and ``value_fn`` as extra arguments.
@@ -12,27 +12,15 @@ every update receives ``value``, ``grad`` and ``value_fn`` as extra arguments.
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
-from jaxtyping import Array, ArrayLike, Bool, Float, Int, PyTree
+from jaxtyping import Array, Bool, Float, Int, PyTree
 
-from . import saliency
-
-__all__ = [
-    "FitResult",
-    "KappaFit",
-    "fit",
-    "fit_kappa_to_period",
-    "fit_kappa_to_dwell_times",
-    "fit_kappa_to_retrievals",
-]
+__all__ = ["FitResult", "fit"]
 
 
 class FitResult(eqx.Module):
@@ -126,199 +114,4 @@ def _fit(loss_fn, optimizer, steps, tol, params, args) -> FitResult:
         steps=i,
         loss=loss,
         converged=loss <= threshold,
-    )
-
-
-class KappaFit(eqx.Module):
-    """Outcome of a κ fit: `kappa`, the achieved `period` (or dwell times), the loss history
-    `losses`, the optimizer `steps` taken and whether it `converged`."""
-
-    kappa: Float[Array, ...]
-    period: Float[Array, ...]
-    losses: Float[Array, "... max_steps"]
-    steps: Int[Array, ...]
-    converged: Bool[Array, ...]
-
-
-def _kappa_from_raw(raw):
-    # κ = 4 + e^u keeps every iterate in the periodic regime (κ > 4), where T_∞ is smooth.
-    return 4 + jnp.exp(raw)
-
-
-def _period_from_raw(raw):
-    # ln Z_+ with κ − 4 = e^u kept separate: κ² − 4κ = κ e^u avoids the cancellation that
-    # costs float32 most of its digits near κ = 4 (targets close to ln 2).
-    excess = jnp.exp(raw)
-    kappa = 4 + excess
-    return jnp.log((kappa + jnp.sqrt(kappa * excess)) / 2)
-
-
-def _period_loss(raw, target):
-    return (_period_from_raw(raw) - target) ** 2
-
-
-def _check_period_targets(target) -> np.ndarray:
-    values = np.asarray(target, dtype=np.float64)
-    bad = ~np.isfinite(values) | (values <= math.log(2.0))
-    if bad.any():
-        raise ValueError(
-            "target must be a finite period > ln 2 ≈ 0.693147 (no gain κ gives a shorter "
-            f"period; ln 2 itself is the limit κ → 4); got {values[bad].ravel()[0]!r}"
-        )
-    return values
-
-
-def fit_kappa_to_period(
-    target: Float[ArrayLike, ...],
-    *,
-    optimizer: optax.GradientTransformation | None = None,
-    steps: int = 200,
-    tol: float = 1e-6,
-    kappa0: float = 5.0,
-) -> KappaFit:
-    """Fit the gain κ whose asymptotic period ``ln Z_+(κ)`` equals ``target``, by gradient.
-
-    Minimises ``(ln Z_+(κ) − T)²`` over ``u`` with ``κ = 4 + e^u`` (so every iterate has a
-    period), starting from ``kappa0``, with ``optax.lbfgs`` by default; stops when
-    ``|ΔT| ≤ tol``. ``target`` may be an array: all targets are fitted in one vmapped call.
-    Compare with the closed form :func:`jaxhop.saliency.kappa_for_period`.
-
-    Raises ``ValueError`` for targets that no gain reaches (``T ≤ ln 2``, non-finite).
-    Compiled once per target shape and optimizer: pass the same optimizer object to reuse
-    the compilation across calls.
-    """
-    _check_period_targets(target)
-    if not kappa0 > 4:
-        raise ValueError(f"kappa0 must be > 4 (periodic regime), got {kappa0!r}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    target = jnp.asarray(target, dtype=jnp.result_type(float))
-    optimizer = _default_lbfgs() if optimizer is None else optimizer
-    raw0 = jnp.full(target.shape, math.log(kappa0 - 4), target.dtype)
-    return _fit_periods(raw0, target, optimizer, int(steps), float(tol))
-
-
-@functools.cache
-def _default_lbfgs() -> optax.GradientTransformation:
-    # One instance, so the jit cache (keyed on the optimizer) is hit on every call.
-    return optax.lbfgs()
-
-
-@eqx.filter_jit
-def _fit_periods(raw0, target, optimizer, steps, tol) -> KappaFit:
-    def one(raw, t):
-        return fit(_period_loss, raw, optimizer, steps, tol=tol * tol, args=(t,))
-
-    batched = one
-    for _ in range(target.ndim):
-        batched = jax.vmap(batched)
-    result = batched(raw0, target)
-    return KappaFit(
-        kappa=_kappa_from_raw(result.params),
-        period=_period_from_raw(result.params),
-        losses=result.losses,
-        steps=result.steps,
-        converged=result.converged,
-    )
-
-
-def _dwell_loss(raw, target_dwells, z0):
-    kappa = _kappa_from_raw(raw)
-    dwells = saliency.dwell_times(kappa, z0, target_dwells.shape[0])
-    return jnp.mean((dwells - target_dwells) ** 2)
-
-
-def fit_kappa_to_dwell_times(
-    target_dwells: Sequence[float] | Float[ArrayLike, " n"],
-    z0: float,
-    *,
-    optimizer: optax.GradientTransformation | None = None,
-    steps: int = 200,
-    tol: float = 1e-12,
-    kappa0: float = 5.0,
-) -> KappaFit:
-    """Fit κ so that the map's first ``n`` dwell times ``ln Z_t`` (from ``Z_0 = z0``) match
-    ``target_dwells`` in mean square; gradients flow through the iterated map (the orbit runs
-    on the shared engine). ``kappa`` is kept above 4 as in :func:`fit_kappa_to_period`.
-    """
-    target_dwells = jnp.asarray(target_dwells, dtype=jnp.result_type(float))
-    if target_dwells.ndim != 1 or target_dwells.shape[0] < 1:
-        raise ValueError("target_dwells must be a non-empty 1-D sequence")
-    if not z0 > 1:
-        raise ValueError(f"z0 must be > 1 (a retrievable first memory), got {z0!r}")
-    optimizer = _default_lbfgs() if optimizer is None else optimizer
-    raw0 = jnp.asarray(math.log(kappa0 - 4), target_dwells.dtype)
-    result = fit(
-        _dwell_loss,
-        raw0,
-        optimizer,
-        steps,
-        tol=tol,
-        args=(target_dwells, jnp.asarray(z0, target_dwells.dtype)),
-    )
-    kappa = _kappa_from_raw(result.params)
-    return KappaFit(
-        kappa=kappa,
-        period=saliency.period(kappa),
-        losses=result.losses,
-        steps=result.steps,
-        converged=result.converged,
-    )
-
-
-def _retrieval_loss(raw, target, z0, max_steps, temperature):
-    # κ = e^u > 0: collapse after k retrievals needs the decay (κ < 4) or collapse regime.
-    kappa = jnp.exp(raw)
-    soft = saliency.soft_retrievals(kappa, z0, max_steps, temperature)
-    return (soft - target) ** 2
-
-
-def fit_kappa_to_retrievals(
-    retrievals: int,
-    z0: float,
-    *,
-    optimizer: optax.GradientTransformation | None = None,
-    steps: int = 300,
-    temperature: float = 0.05,
-    kappa0: float = 3.0,
-) -> KappaFit:
-    """Fit κ so that the sequence from ``Z_0 = z0`` collapses after exactly ``retrievals``
-    retrievals, through the smooth surrogate :func:`jaxhop.saliency.soft_retrievals` (ours).
-
-    Minimises ``(R_τ(κ) − k)²`` over ``u = ln κ`` with Adam (default ``optax.adam(0.02)``);
-    ``period`` of the result is NaN when the fitted κ is below 4. Check the hard count with
-    :func:`jaxhop.saliency.collapse_index` afterwards — the surrogate is an approximation
-    whose error shrinks with ``temperature``.
-    """
-    if isinstance(retrievals, bool) or int(retrievals) != retrievals or retrievals < 1:
-        raise ValueError(f"retrievals must be a positive integer, got {retrievals!r}")
-    if not z0 > 1:
-        raise ValueError(f"z0 must be > 1 (a retrievable first memory), got {z0!r}")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature!r}")
-    if not kappa0 > 0:
-        raise ValueError(f"kappa0 must be > 0, got {kappa0!r}")
-    dtype = jnp.result_type(float)
-    optimizer = optax.adam(0.02) if optimizer is None else optimizer
-    max_steps = 4 * int(retrievals) + 20
-    result = fit(
-        _retrieval_loss,
-        jnp.asarray(math.log(kappa0), dtype),
-        optimizer,
-        steps,
-        tol=0.01,
-        args=(
-            jnp.asarray(float(retrievals), dtype),
-            jnp.asarray(z0, dtype),
-            max_steps,
-            temperature,
-        ),
-    )
-    kappa = jnp.exp(result.params)
-    return KappaFit(
-        kappa=kappa,
-        period=saliency.period(kappa),
-        losses=result.losses,
-        steps=result.steps,
-        converged=result.converged,
     )

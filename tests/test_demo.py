@@ -5,8 +5,8 @@ import json
 import numpy as np
 
 from jaxhop import demo
-from jaxhop._demo_saliency import CAP, phase_diagram
 from jaxhop.cli import main
+from jaxhop.saliency._demo import CAP, phase_diagram
 
 
 def test_demo_quick_writes_figures_and_summary(tmp_path, capsys):

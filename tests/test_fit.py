@@ -48,7 +48,7 @@ def test_fit_kappa_to_period_matches_closed_form(target):
 
 
 def test_fit_kappa_to_period_reference_value():
-    # κ = 5 has period ln Z_+ = 1.285931 (spec table)
+    # κ = 5 has period ln Z_+ = 1.285931 (closed form, computed independently)
     result = jh.fit.fit_kappa_to_period(1.285931)
     np.testing.assert_allclose(result.kappa, 5.0, rtol=1e-5)
 
@@ -102,15 +102,32 @@ def test_fit_kappa_to_retrievals_hits_the_hard_count(k):
 def test_fit_kappa_to_period_does_not_retrace(monkeypatch):
     """A second call with new targets of the same shape reuses the compilation."""
     traces = []
-    original = jh.fit._period_loss
+    from jaxhop.saliency import _fit as kappa_fits
+
+    original = kappa_fits._period_loss
 
     def counting(raw, target):
         traces.append(1)
         return original(raw, target)
 
-    monkeypatch.setattr(jh.fit, "_period_loss", counting)
+    monkeypatch.setattr(kappa_fits, "_period_loss", counting)
     jh.fit.fit_kappa_to_period(np.linspace(1.0, 2.0, 8))
     first = len(traces)
     for shift in (0.1, 0.2, 0.3):
         jh.fit.fit_kappa_to_period(np.linspace(1.0, 2.0, 8) + shift)
     assert first > 0 and len(traces) == first
+
+
+def test_kappa_fits_keep_their_names_in_jh_fit():
+    """The κ fits live in the saliency family; ``jh.fit`` still hands out the same objects."""
+    for name in (
+        "KappaFit",
+        "fit_kappa_to_period",
+        "fit_kappa_to_dwell_times",
+        "fit_kappa_to_retrievals",
+    ):
+        assert getattr(jh.fit, name) is getattr(jh.saliency, name)
+        assert name in dir(jh.fit)
+    from jaxhop.fit import fit_kappa_to_period
+
+    assert fit_kappa_to_period is jh.saliency.fit_kappa_to_period

@@ -6,7 +6,7 @@ import argparse
 import math
 import os
 
-from ..cli import UsageError, add_output_options, check_positive
+from ..cli import UsageError, add_command, check_positive, save_figure
 
 
 def _physical_memory() -> int:
@@ -118,17 +118,17 @@ def _recall(args: argparse.Namespace) -> dict:
         "theory_full_m": full,
     }
     if args.out is not None:
-        from ..plot import save
         from ._plot import plot_recall
 
-        fig = plot_recall([out])
-        out["figure"] = str(save(fig, args.out / "dam_recall.png"))
+        out["figure"] = save_figure(plot_recall([out]), args.out, "dam_recall.png")
     return out
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "dam-recall",
+        _recall,
         help="dense associative memory: parallel recall vs the Γ = 0 and full theory",
         description="Cue pattern ξ¹ with overlap m0 and run parallel updates of the Krotov "
         "(or n-body) dense associative memory at effective load α' = --load "
@@ -147,5 +147,3 @@ def register(subparsers) -> None:
     parser.add_argument("--storage", choices=("auto", "int8", "key"), default="auto")
     parser.add_argument("--paths", type=int, default=2**14, help="effective-process paths")
     parser.add_argument("--seed", type=int, default=0)
-    add_output_options(parser)
-    parser.set_defaults(handler=_recall)

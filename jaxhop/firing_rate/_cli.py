@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
-from ..cli import UsageError, add_output_options
+from ..cli import UsageError, add_command, save_figure
 
-_Q = 0.2  # coding level of the deterministic pattern set (spec)
+_Q = 0.2  # coding level of the deterministic pattern set (docs/firing_rate.md)
 
 
 def _phase_diagram(args: argparse.Namespace) -> dict:
@@ -46,12 +46,10 @@ def _phase_diagram(args: argparse.Namespace) -> dict:
         "seconds": round(seconds, 3),
     }
     if args.out is not None:
-        from ..plot import save
         from ._plot import plot_phase_diagrams
 
-        fig = plot_phase_diagrams([diagram])
         name = f"firing_rate_phase_{args.activation}_{args.gamma}.png"
-        result["figure"] = str(save(fig, args.out / name))
+        result["figure"] = save_figure(plot_phase_diagrams([diagram]), args.out, name)
     return result
 
 
@@ -67,8 +65,10 @@ def register(subparsers) -> None:
     )
     parser.set_defaults(handler=_missing)
     commands = parser.add_subparsers(dest="firing_rate_command", metavar="COMMAND")
-    phase = commands.add_parser(
+    phase = add_command(
+        commands,
         "phase-diagram",
+        _phase_diagram,
         help="stability of the designed memories over (x*, ρ), 30 × 30 cells",
         description="For every cell of ρ = linspace(0.2, 5, 30) × x* = linspace(0, 0.9, 30): "
         "are the rescaled memories of the deterministic pattern set (q = 0.2, P = 6) "
@@ -86,5 +86,3 @@ def register(subparsers) -> None:
     )
     phase.add_argument("--size", type=int, default=1000, help="N, a multiple of 25 (default 1000)")
     phase.add_argument("--chunk-size", type=int, default=None, help="cells per tile (lax.map)")
-    add_output_options(phase)
-    phase.set_defaults(handler=_phase_diagram)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..cli import UsageError, add_output_options, check_positive
+from ..cli import UsageError, add_command, check_positive, save_figure
 
 
 def _sequence(args: argparse.Namespace) -> dict:
@@ -68,15 +68,15 @@ def _sequence(args: argparse.Namespace) -> dict:
             map_z,
             title=f"κ = {args.kappa:g}, Z₀ = {args.z0:g}, ε = {args.eps:g}",
         )
-        from ..plot import save
-
-        result["figure"] = str(save(fig, args.out / "sequence.png"))
+        result["figure"] = save_figure(fig, args.out, "sequence.png")
     return result
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "sequence",
+        _sequence,
         help="two-timescale sequential retrieval: entry saliencies, dwell times, collapse",
         description="Run the two-timescale network (Hadamard memories, cyclic successor) from "
         "y(0) = Z0 ξ¹ and compare its transitions with the saliency map. Dwell times of a last "
@@ -98,5 +98,3 @@ def register(subparsers) -> None:
         help="fixed-step Euler–Maruyama, or the exact ε → 0 event reduction",
     )
     parser.add_argument("--max-events", type=int, default=16, help="entries reported at most")
-    add_output_options(parser)
-    parser.set_defaults(handler=_sequence)

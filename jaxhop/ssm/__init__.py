@@ -1,4 +1,7 @@
-"""Selective LTI sequence models (spec ``selection.md``).
+"""Selective LTI sequence models, after Casti, Zampieri & Pasqualetti (arXiv 2505.17932, 2025).
+
+The paper publishes no equations: the residual-generator block, the task generators and every
+hyper-parameter are our design (``docs/ssm.md``).
 
 - tasks: :class:`InductionTask`, :func:`induction_head`, :func:`extended_induction_head`,
   :func:`per_sequence_trigger`, :func:`draw_trigger`.
@@ -7,7 +10,8 @@
 - models: the residual-generator selection block (our design) :class:`ResidualBlock`,
   :class:`ResidualModel`, :func:`delay_bank`; the selective-scan (Mamba/S6) baseline
   :class:`SelectiveScan`, :class:`SelectiveModel`, :func:`selective_scan`; the ungated
-  :class:`LTIStack`; :func:`make_model`, :data:`MODELS`, :func:`count_params`.
+  :class:`LTIStack` of :class:`LTILayer` s, both on the shared :class:`AbstractPreNormStack`;
+  :func:`make_model`, :data:`MODELS`, :func:`count_params`.
 - training: :func:`train` (AdamW + warmup-cosine, jitted :func:`train_step`),
   :func:`evaluate`, :func:`make_optimizer`, :func:`loss_fn`, :class:`TrainResult`,
   checkpoints :func:`save_model` / :func:`load_model`.
@@ -21,6 +25,7 @@ from ._lti import (
 )
 from ._models import (
     MODELS as MODELS,
+    LTILayer as LTILayer,
     LTIStack as LTIStack,
     count_params as count_params,
     make_model as make_model,
@@ -31,11 +36,11 @@ from ._residual import (
     delay_bank as delay_bank,
 )
 from ._selective import (
-    RMSNorm as RMSNorm,
     SelectiveModel as SelectiveModel,
     SelectiveScan as SelectiveScan,
     selective_scan as selective_scan,
 )
+from ._stack import AbstractPreNormStack as AbstractPreNormStack, RMSNorm as RMSNorm
 from ._tasks import (
     InductionTask as InductionTask,
     draw_trigger as draw_trigger,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import UsageError, add_output_options, check_positive
+from ..cli import UsageError, add_command, check_positive
 
 
 def _train(args: argparse.Namespace) -> dict:
@@ -85,8 +85,10 @@ def register(subparsers) -> None:
         description="Selection with LTI state-space models (residual generator) vs selective SSMs.",
     )
     sub = parser.add_subparsers(dest="ssm_command", metavar="SSM_COMMAND", required=True)
-    train = sub.add_parser(
+    train = add_command(
+        sub,
         "train",
+        _train,
         help="train a model on the induction head or its extended (k-token trigger) version",
         description="Train with AdamW (warmup-cosine) on fresh batches; report the test "
         "accuracy at the last position on a fresh test set, parameter count and training "
@@ -110,5 +112,3 @@ def register(subparsers) -> None:
     train.add_argument(
         "--test-lengths", type=_length, nargs="*", default=None, help="also test at these L"
     )
-    add_output_options(train)
-    train.set_defaults(handler=_train)

@@ -2,8 +2,8 @@
 
 :class:`LTIStack`: embedding → ``layers`` × (RMSNorm → :class:`~jaxhop.ssm.DiagonalLTI`
 (width → width, complex diagonal state) → GELU → linear → residual) → RMSNorm → linear head
-at the last position. Every sequence map is LTI and no gate makes it input-selective (spec
-``selection.md`` baseline (b); expected to fail the induction head).
+at the last position. Every sequence map is LTI and no gate makes it input-selective: the
+control of our comparison (``docs/ssm.md``), expected to fail the induction head.
 """
 
 from __future__ import annotations
@@ -16,52 +16,41 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray, PyTree
 
 from ._lti import DiagonalLTI
 from ._residual import ResidualModel
-from ._selective import RMSNorm, SelectiveModel
+from ._selective import SelectiveModel
+from ._stack import AbstractPreNormStack
 from ._tasks import InductionTask
 
-__all__ = ["LTIStack", "MODELS", "make_model", "count_params"]
+__all__ = ["LTILayer", "LTIStack", "MODELS", "make_model", "count_params"]
 
 MODELS = ("residual", "selective", "lti")
 
 
-class LTIStack(eqx.Module):
-    """Ungated stack of LTI layers (module docstring); ``mode`` is the layers' mode."""
+class LTILayer(eqx.Module):
+    """One ungated layer: :class:`~jaxhop.ssm.DiagonalLTI` → GELU → linear, per position."""
 
-    embedding: eqx.nn.Embedding
-    norms: list[RMSNorm]
-    ssms: list[DiagonalLTI]
-    mixers: list[eqx.nn.Linear]
-    final_norm: RMSNorm
-    head: eqx.nn.Linear
+    ssm: DiagonalLTI
+    mixer: eqx.nn.Linear
+
+    def __call__(
+        self, x: Float[Array, "L width"], *, mode: str = "conv"
+    ) -> Float[Array, "L width"]:
+        return jax.vmap(self.mixer)(jax.nn.gelu(self.ssm(x, mode=mode)))
+
+
+class LTIStack(AbstractPreNormStack):
+    """Ungated stack of :class:`LTILayer` s (module docstring); ``mode`` is the layers' mode."""
 
     @classmethod
-    def init(
-        cls,
-        key: PRNGKeyArray,
-        num_tokens: int,
-        num_classes: int,
-        *,
-        width: int = 32,
-        layers: int = 2,
-        state_size: int = 32,
-    ) -> LTIStack:
-        if layers < 1:
-            raise ValueError(f"layers must be >= 1 (got {layers})")
-        keys = jax.random.split(key, 2 * layers + 2)
-        return cls(
-            embedding=eqx.nn.Embedding(num_tokens, width, key=keys[0]),
-            norms=[RMSNorm(jnp.ones((width,))) for _ in range(layers)],
-            ssms=[DiagonalLTI.init(k, width, state_size, width) for k in keys[2 : 2 + layers]],
-            mixers=[eqx.nn.Linear(width, width, key=k) for k in keys[2 + layers :]],
-            final_norm=RMSNorm(jnp.ones((width,))),
-            head=eqx.nn.Linear(width, num_classes, key=keys[1]),
+    def make_layer(cls, key: PRNGKeyArray, width: int, *, state_size: int = 32) -> LTILayer:
+        """An :class:`LTILayer` with a `state_size`-dimensional complex diagonal state."""
+        k_ssm, k_mix = jax.random.split(key)
+        return LTILayer(
+            ssm=DiagonalLTI.init(k_ssm, width, state_size, width),
+            mixer=eqx.nn.Linear(width, width, key=k_mix),
         )
 
     def __call__(self, tokens: Int[Array, " L"], *, mode: str = "conv") -> Float[Array, " v"]:
-        h = jax.vmap(self.embedding)(tokens)
-        for norm, ssm, mixer in zip(self.norms, self.ssms, self.mixers):
-            h = h + jax.vmap(mixer)(jax.nn.gelu(ssm(norm(h), mode=mode)))
-        return self.head(self.final_norm(h[-1]))
+        return self._logits(tokens, mode)
 
 
 def make_model(

@@ -1,8 +1,9 @@
 """Selective-scan (Mamba / S6) baseline: an input-dependent, time-varying diagonal SSM.
 
-Spec ``selection.md`` §Baselines; the mixer follows the S6 layer of Gu & Dao, "Mamba:
-Linear-Time Sequence Modeling with Selective State Spaces" (2023), written from its equations:
-for inputs ``x_t ∈ R^{D}`` (D = ``expand · width`` channels) and state size N,
+The baseline of the comparison in Casti, Zampieri & Pasqualetti (arXiv 2505.17932, 2025;
+``docs/ssm.md``). The mixer follows the S6 layer of Gu & Dao, "Mamba: Linear-Time Sequence
+Modeling with Selective State Spaces" (arXiv 2312.00752, 2023), written from its equations: for
+inputs ``x_t ∈ R^{D}`` (D = ``expand · width`` channels) and state size N,
 
     Δ_t = softplus(W_Δ (W_r x_t) + b_Δ) ∈ R^D,   B_t = W_B x_t,  C_t = W_C x_t ∈ R^N,
     Ā_t = exp(Δ_t A),   B̄_t = (exp(Δ_t A) − 1) / A · B_t     (zero-order hold, A = −exp(A_log)),
@@ -27,18 +28,9 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-__all__ = ["RMSNorm", "SelectiveScan", "SelectiveModel", "selective_scan"]
+from ._stack import AbstractPreNormStack
 
-
-class RMSNorm(eqx.Module):
-    """``x / rms(x) · weight`` over the last axis."""
-
-    weight: Float[Array, " d"]
-    eps: float = eqx.field(static=True, default=1e-6)
-
-    def __call__(self, x: Float[Array, "*batch d"]) -> Float[Array, "*batch d"]:
-        ms = jnp.mean(x * x, axis=-1, keepdims=True)
-        return x * jax.lax.rsqrt(ms + self.eps) * jnp.expand_dims(self.weight, range(x.ndim - 1))
+__all__ = ["SelectiveScan", "SelectiveModel", "selective_scan"]
 
 
 def selective_scan(
@@ -151,42 +143,16 @@ class SelectiveScan(eqx.Module):
         return jax.vmap(self.out_proj)(y * jax.nn.silu(z))
 
 
-class SelectiveModel(eqx.Module):
+class SelectiveModel(AbstractPreNormStack):
     """Embedding → ``layers`` × (RMSNorm → :class:`SelectiveScan` → residual) → RMSNorm →
     linear head at the last position."""
 
-    embedding: eqx.nn.Embedding
-    norms: list[RMSNorm]
-    layers: list[SelectiveScan]
-    final_norm: RMSNorm
-    head: eqx.nn.Linear
-
     @classmethod
-    def init(
-        cls,
-        key: PRNGKeyArray,
-        num_tokens: int,
-        num_classes: int,
-        *,
-        width: int = 32,
-        layers: int = 2,
-        **mixer_kwargs,
-    ) -> SelectiveModel:
-        if layers < 1:
-            raise ValueError(f"layers must be >= 1 (got {layers})")
-        keys = jax.random.split(key, layers + 2)
-        return cls(
-            embedding=eqx.nn.Embedding(num_tokens, width, key=keys[0]),
-            norms=[RMSNorm(jnp.ones((width,))) for _ in range(layers)],
-            layers=[SelectiveScan.init(k, width, **mixer_kwargs) for k in keys[2:]],
-            final_norm=RMSNorm(jnp.ones((width,))),
-            head=eqx.nn.Linear(width, num_classes, key=keys[1]),
-        )
+    def make_layer(cls, key: PRNGKeyArray, width: int, **mixer_kwargs) -> SelectiveScan:
+        """``SelectiveScan.init(key, width, **mixer_kwargs)`` (``init`` passes extra keywords)."""
+        return SelectiveScan.init(key, width, **mixer_kwargs)
 
     def __call__(
         self, tokens: Int[Array, " L"], *, mode: str = "associative"
     ) -> Float[Array, " v"]:
-        h = jax.vmap(self.embedding)(tokens)
-        for norm, layer in zip(self.norms, self.layers):
-            h = h + layer(norm(h), mode=mode)
-        return self.head(self.final_norm(h[-1]))
+        return self._logits(tokens, mode)

@@ -2,8 +2,10 @@
 
 ``jh.sweep.sweep(fn, grid, *, chunk_size, out, resume)`` evaluates a one-point function over a
 grid of parameters; ``jh.sweep.load(out)`` reads the results back as NumPy arrays with named
-axes. This package knows nothing about model families: the named workloads that
-``jaxhop sweep CONFIG.toml`` runs are registered in :mod:`jaxhop._workloads`.
+axes. This package knows nothing about model families: each family defines its named
+:class:`Workload` s (``jaxhop/<family>/_workload.py``), and the composition root
+:mod:`jaxhop._workloads` lists them in the :class:`WorkloadRegistry` that
+``jaxhop sweep CONFIG.toml`` runs from.
 
 Example::
 
@@ -34,3 +36,4 @@ from ._run import (
     sweep as sweep,
 )
 from ._store import SweepResult as SweepResult, load as load
+from ._workload import Workload as Workload, WorkloadRegistry as WorkloadRegistry

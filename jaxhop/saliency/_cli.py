@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
-from .cli import UsageError, add_output_options, check_positive
+from ..cli import UsageError, add_command, check_positive
 
 
 def _saliency(args: argparse.Namespace) -> dict:
-    from . import saliency as sal
+    from . import _map as sal
 
     check_positive("--kappa", args.kappa)
     check_positive("--z0", args.z0)
@@ -39,7 +39,7 @@ def _saliency(args: argparse.Namespace) -> dict:
 
 
 def _fit_period(args: argparse.Namespace) -> dict:
-    from . import fit, saliency as sal
+    from . import _fit as fit, _map as sal
 
     if not (math.isfinite(args.target) and args.target > math.log(2.0)):
         raise UsageError(
@@ -63,24 +63,24 @@ def _fit_period(args: argparse.Namespace) -> dict:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "saliency",
+        _saliency,
         help="fixed points, regime, retrievals, period and orbit of Z → κ(1 − 1/Z)",
         description="The saliency map Z_{t+1} = κ(1 − 1/Z_t) for one (κ, Z0).",
     )
     parser.add_argument("--kappa", type=float, required=True, help="gain κ > 0")
     parser.add_argument("--z0", type=float, required=True, help="initial saliency Z0 > 0")
     parser.add_argument("--steps", type=int, default=20, help="orbit length (default 20)")
-    add_output_options(parser)
-    parser.set_defaults(handler=_saliency)
 
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "fit-period",
+        _fit_period,
         help="fit the gain κ whose asymptotic period ln Z_+ equals a target, by gradient",
         description="Fit κ so that ln Z_+(κ) = T with optax (L-BFGS); compare the closed form.",
     )
     parser.add_argument("--target", type=float, required=True, help="target period T > ln 2")
     parser.add_argument("--max-steps", type=int, default=200, help="optimizer steps (200)")
     parser.add_argument("--tol", type=float, default=1e-6, help="stop when |ΔT| ≤ tol")
-    add_output_options(parser)
-    parser.set_defaults(handler=_fit_period)

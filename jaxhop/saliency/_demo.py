@@ -9,7 +9,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import fit, plot, saliency as sal
+from .. import plot
+from . import _fit as fit, _map as sal, _plot
 
 CAP = 200  # retrievals are counted up to this many steps
 
@@ -47,7 +48,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
     below_cap = count < CAP
     agreement = float(np.mean(closed[below_cap] == count[below_cap]))
     figures = []
-    fig = plot.saliency_phase_diagram(kappas, z0s, count, period, duration, cap=CAP)
+    fig = _plot.plot_phase_diagram(kappas, z0s, count, period, duration, cap=CAP)
     figures.append(plot.save(fig, out / "saliency_phase_diagram.png").name)
 
     cases = [
@@ -57,7 +58,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
     ]
     for case in cases:
         case["orbit"] = np.asarray(sal.orbit(case["kappa"], case["z0"], 12))
-    figures.append(plot.save(plot.saliency_orbits(cases), out / "saliency_orbits.png").name)
+    figures.append(plot.save(_plot.plot_orbits(cases), out / "saliency_orbits.png").name)
 
     target = 1.5
     single = fit.fit_kappa_to_period(target)

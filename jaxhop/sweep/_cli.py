@@ -1,4 +1,8 @@
-"""``jaxhop sweep CONFIG.toml`` and ``jaxhop sweep-plot DIR``: declarative, resumable sweeps."""
+"""``jaxhop sweep CONFIG.toml`` and ``jaxhop sweep-plot DIR``: declarative, resumable sweeps.
+
+The workloads a config may name come from the registry the composition root passes to
+:func:`register` (jaxhop's is :data:`jaxhop._workloads.REGISTRY`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UsageError, add_output_options
+from ..cli import UsageError, add_command
+from ._workload import WorkloadRegistry
 
 
 def _summary(values: np.ndarray) -> dict:
@@ -22,9 +27,10 @@ def _summary(values: np.ndarray) -> dict:
 def _sweep(args: argparse.Namespace) -> dict:
     import jax
 
-    from . import _workloads
-    from .sweep import sweep
-    from .sweep._config import load_config
+    from ._config import load_config
+    from ._run import sweep
+
+    workloads = args.workloads
 
     if args.list:
         return {
@@ -34,7 +40,7 @@ def _sweep(args: argparse.Namespace) -> dict:
                 "static": sorted(w.static),
                 "outputs": dict(w.outputs),
             }
-            for name, w in ((n, _workloads.get(n)) for n in _workloads.names())
+            for name, w in ((n, workloads.get(n)) for n in workloads.names())
         }
     if args.config is None:
         raise UsageError("CONFIG is required (a TOML file; see examples/), or --list")
@@ -44,8 +50,8 @@ def _sweep(args: argparse.Namespace) -> dict:
         raise UsageError('no output directory: set out = "..." in CONFIG or pass --out DIR')
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UsageError(f"--chunk-size must be an integer >= 1 (got {args.chunk_size})")
-    fn, identity = _workloads.bind(config.workload, config.params, config.grid.names)
-    workload = _workloads.get(config.workload)
+    fn, identity = workloads.bind(config.workload, config.params, config.grid.names)
+    workload = workloads.get(config.workload)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # NaN/inf counts are in the output
         result = sweep(
@@ -98,9 +104,9 @@ def _parse_at(items: list[str]) -> dict[str, float]:
 
 
 def _sweep_plot(args: argparse.Namespace) -> dict:
-    from .plot import save
-    from .sweep import load
-    from .sweep._plot import plot_slice
+    from ..plot import save
+    from ._plot import plot_slice
+    from ._store import load
 
     result = load(args.results)
     output = args.output or result.names[0]
@@ -112,9 +118,13 @@ def _sweep_plot(args: argparse.Namespace) -> dict:
     return {"figure": str(path), "output": output, "at": at}
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers, *, workloads: WorkloadRegistry) -> None:
+    """Add ``sweep`` (running the named workloads of `workloads`) and ``sweep-plot``."""
+    parser = add_command(
+        subparsers,
         "sweep",
+        _sweep,
+        workloads=workloads,
         help="run a registered workload over a grid from a TOML config (sharded, resumable)",
         description="Run a declarative sweep: chunks stream to DIR as .npz + sweep.json; a "
         "re-run resumes where it stopped. See examples/*.toml.",
@@ -125,11 +135,11 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--restart", action="store_true", help="delete results already in the directory"
     )
-    add_output_options(parser)
-    parser.set_defaults(handler=_sweep)
 
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "sweep-plot",
+        _sweep_plot,
         help="plot a 1-D or 2-D slice of a sweep's output",
         description="Plot one output of a finished sweep over one or two grid axes.",
     )
@@ -139,5 +149,3 @@ def register(subparsers) -> None:
         "--at", action="append", metavar="AXIS=VALUE", help="fix a grid axis (repeatable)"
     )
     parser.add_argument("--log", action="store_true", help="logarithmic colour / y scale")
-    add_output_options(parser)
-    parser.set_defaults(handler=_sweep_plot)

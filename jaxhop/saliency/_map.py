@@ -13,7 +13,8 @@ map with the shared engine (:func:`jaxhop.integrate`). All functions are pure, w
 (``vmap`` for batches — or pass arrays: the closed forms broadcast), under ``jit`` and
 ``grad``, in float32 by default and float64 with ``jax_enable_x64``.
 
-Facts used (derivations in the spec, ``saliency_idp.md`` §1):
+Facts used (the threshold κ = 4, the periodic regime and ``T_∞ = ln Z_+`` are the paper's; the
+closed forms follow from the linear recurrence below and are worked out in ``docs/saliency.md``):
 
 - fixed points ``Z_± = (κ ± √(κ² − 4κ))/2`` (real iff κ ≥ 4), ``Z_+ + Z_− = Z_+ Z_− = κ``;
 - ``f'(Z) = κ/Z²``: ``f'(Z_+) = Z_−/Z_+ < 1`` (stable), ``f'(Z_−) = Z_+/Z_− > 1`` (unstable);
@@ -34,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
-from ._integrate import integrate
+from .._integrate import integrate
 
 __all__ = [
     "KAPPA_CRITICAL",

@@ -1,0 +1,118 @@
+"""Figures of the saliency map: the (κ, Z₀) phase diagram and orbits."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.ticker import MaxNLocator
+
+from ..plot import new_figure
+
+__all__ = ["plot_phase_diagram", "plot_orbits"]
+
+
+def plot_phase_diagram(
+    kappas: np.ndarray,
+    z0s: np.ndarray,
+    retrievals: np.ndarray,
+    period: np.ndarray,
+    sequence_time: np.ndarray,
+    *,
+    cap: int,
+):
+    """Three panels over the (κ, Z₀) plane: retrievals before collapse (log colour; the
+    periodic regime, which never collapses, in black), the asymptotic period ``ln Z_+`` where
+    the orbit is periodic, and the total sequence time ``Σ ln Z_t`` before a collapse; with the
+    separatrix ``Z_−(κ)`` and the threshold κ = 4 drawn on each.
+
+    ``retrievals``, ``period`` and ``sequence_time`` have shape ``(len(z0s), len(kappas))``.
+    """
+    fig, axes = new_figure(3, width=4.4, height=3.7)
+    extent = (kappas[0], kappas[-1], z0s[0], z0s[-1])
+    k_line = np.linspace(4.0, kappas[-1], 400)
+    z_minus = (k_line - np.sqrt(k_line**2 - 4 * k_line)) / 2
+
+    periodic = retrievals >= cap
+    none = retrievals < 1
+    # Categorical background: periodic (never collapses) black, no retrieval at all grey.
+    background = np.zeros(retrievals.shape + (4,))
+    background[periodic] = (0.0, 0.0, 0.0, 1.0)
+    background[none] = (0.8, 0.8, 0.8, 1.0)
+    for ax in axes:
+        ax.imshow(background, origin="lower", extent=extent, aspect="auto", interpolation="nearest")
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=(0, 0, 0, 0))
+
+    counts = np.where(periodic | none, np.nan, retrievals).astype(float)
+    image = axes[0].imshow(
+        counts,
+        origin="lower",
+        extent=extent,
+        aspect="auto",
+        cmap=cmap,
+        norm=LogNorm(vmin=1, vmax=max(2.0, np.nanmax(counts))),
+        interpolation="nearest",
+    )
+    fig.colorbar(image, ax=axes[0], label="retrievals before collapse")
+    axes[0].set_title("retrievals (black: periodic; grey: none)", fontsize=9)
+
+    warm = matplotlib.colormaps["magma"].with_extremes(bad=(0, 0, 0, 0))
+    image = axes[1].imshow(
+        np.where(periodic, period, np.nan),
+        origin="lower",
+        extent=extent,
+        aspect="auto",
+        cmap=warm,
+        interpolation="nearest",
+    )
+    fig.colorbar(image, ax=axes[1], label=r"period $T_\infty = \ln Z_+$")
+    axes[1].set_title("asymptotic period (periodic regime)", fontsize=9)
+
+    duration = np.where(periodic | none, np.nan, sequence_time)
+    image = axes[2].imshow(
+        duration,
+        origin="lower",
+        extent=extent,
+        aspect="auto",
+        cmap=cmap,
+        norm=LogNorm(vmin=0.05, vmax=max(0.1, np.nanmax(duration))),
+        interpolation="nearest",
+    )
+    fig.colorbar(image, ax=axes[2], label=r"time before collapse $\sum_t \ln Z_t$")
+    axes[2].set_title("sequence duration before collapse", fontsize=9)
+
+    for ax in axes:
+        ax.plot(k_line, z_minus, color="deepskyblue", lw=1.6, label=r"$Z_-(\kappa)$")
+        ax.axvline(4.0, color="red", lw=1.2, ls="--", label=r"$\kappa = 4$")
+        ax.set_xlabel(r"gain $\kappa$")
+        ax.set_ylabel(r"initial saliency $Z_0$")
+        ax.set_xlim(kappas[0], kappas[-1])
+        ax.set_ylim(z0s[0], z0s[-1])
+    axes[0].legend(loc="upper left", fontsize=8, framealpha=0.8)
+    return fig
+
+
+def plot_orbits(cases: list[dict]):
+    """Orbits ``Z_t`` for a few (κ, Z₀), one panel each, with ``Z = 1`` (collapse) and the
+    fixed points ``Z_±`` where they exist. Each case: ``kappa``, ``z0``, ``orbit``, ``title``."""
+    fig, axes = new_figure(len(cases), width=3.8, height=3.2)
+    for ax, case in zip(np.atleast_1d(axes), cases):
+        orbit = np.asarray(case["orbit"], dtype=float)
+        t = np.arange(orbit.size)
+        alive = ~np.isnan(orbit)
+        ax.plot(t[alive], orbit[alive], "o-", ms=3.5, lw=1.2, color="C0")
+        collapsed = alive & (orbit <= 1)
+        if collapsed.any():
+            ax.plot(t[collapsed], orbit[collapsed], "x", color="red", ms=8, mew=2, label="collapse")
+        ax.axhline(1.0, color="red", lw=0.9, ls=":", label="Z = 1")
+        kappa = case["kappa"]
+        if kappa >= 4:
+            root = np.sqrt(kappa**2 - 4 * kappa)
+            ax.axhline((kappa + root) / 2, color="C2", lw=0.9, ls="--", label=r"$Z_+$")
+            ax.axhline((kappa - root) / 2, color="C1", lw=0.9, ls="--", label=r"$Z_-$")
+        ax.set_title(case["title"], fontsize=9)
+        ax.set_xlabel("memory index t")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(r"saliency $Z_t$")
+        ax.legend(fontsize=7, loc="best")
+    return fig
