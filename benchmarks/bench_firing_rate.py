@@ -1,8 +1,8 @@
 """Firing-rate phase diagram: 30 × 30 (x*, ρ) cells at N = 1000 (``firing_rate_phase``).
 
-Workload (spec ``firing_rate.md``): sigmoid activation, γ < 0 design (a = −0.3, b = 0.95),
-deterministic patterns (q = 0.2, P = 6); per cell: numerically stable (λ_max(J) < 0),
-sufficient test, instability test.
+Workload (the phase diagram of docs/firing_rate.md, after Betteti et al., arXiv 2411.07388):
+sigmoid activation, γ < 0 design (a = −0.3, b = 0.95), deterministic patterns (q = 0.2, P = 6);
+per cell: numerically stable (λ_max(J) < 0), sufficient test, instability test.
 
 - jaxhop: ``jh.firing_rate.phase_diagram`` — one jitted, vmapped call; λ_max of every memory
   from the rank-(P+1) structure (two 7×7 ``eigh`` per cell and memory).

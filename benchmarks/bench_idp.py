@@ -9,8 +9,9 @@ jitted, vmapped call on the shared engine (W(α)g in O(NP)). Baselines in the sa
   to the full workload (``baseline_measured_trial_steps`` says how many were timed);
 - *vectorised NumPy low-rank*: all 64 trials at once, ``W(α)g`` as ``(G Ξ ⊙ α) Ξᵀ / N``.
 
-Targets (platform.md): ≥ 100× the published practice, ≥ 3× the vectorised NumPy loop. Both
-implementations spend much of their time drawing the 64 × 1024 × 2,500 Gaussian increments.
+Targets (our performance goals): ≥ 100× the published practice, ≥ 3× the vectorised NumPy
+loop. Both implementations spend much of their time drawing the 64 × 1024 × 2,500 Gaussian
+increments.
 
 ``random_normals``: those increments alone, one (64 × 1024) draw per step in a ``lax.scan``
 as the engine makes them: JAX's own CPU lowering of threefry (a rolled loop, one thread)

@@ -5,7 +5,7 @@ on a fresh batch, L = 256, width 32) of the residual-generator model (FFT-convol
 blocks) against the Mamba/S6 selective-scan baseline at the same width (2 layers, expand 2,
 state 16, width-4 convolution; ``lax.associative_scan`` — the record also reports the
 ``lax.scan`` mode). ``jaxhop_s``/``baseline_s`` are seconds per step, so ``ratio`` =
-residual tokens/s ÷ selective tokens/s. Target (platform.md): ≥ 3×.
+residual tokens/s ÷ selective tokens/s. Target (our performance goal): ≥ 3×.
 
 ``--table``: trains every model on every task (induction head, extended k = 2, 3, 4 with a
 fixed trigger) with the same budget and reports test accuracy, parameters, training tokens/s,

@@ -48,7 +48,7 @@ def test_fit_period_json_contract(capsys):
     code, out, _ = run_cli(capsys, "fit-period", "--target", "2.183011", "--json")
     data = json.loads(out)
     assert code == 0
-    assert data["kappa"] == pytest.approx(10.0, rel=1e-5)  # spec table: κ = 10 ↔ 2.183011
+    assert data["kappa"] == pytest.approx(10.0, rel=1e-5)  # closed form: ln Z_+(κ = 10) = 2.183011
     assert abs(data["period"] - 2.183011) < 1e-5
     assert 1 <= data["steps"] <= 200 and data["converged"]
     assert len(data["losses"]) == data["steps"]

@@ -1,4 +1,10 @@
-"""DAM theory: the spec's reference values, closed forms, and the effective process."""
+"""DAM theory: reference values, closed forms, and the effective process (docs/dam.md).
+
+The capacities are computed independently from the closed form
+`α'_c = max_m m^{2(n−1)} / (2 erfinv(m)²)`; for n = 3 it is the replica-symmetric value 0.252
+quoted by Mimura et al., "Dynamical properties of dense associative memory" (ICLR 2026,
+arXiv:2506.00851).
+"""
 
 from math import erf, sqrt
 

@@ -1,4 +1,4 @@
-"""Design and network: the spec's reference table, exact equilibria, low-rank W, energy."""
+"""Design and network (docs/firing_rate.md): reference table, equilibria, low-rank W, energy."""
 
 import jax
 import jax.numpy as jnp
@@ -9,7 +9,8 @@ import jaxhop as jh
 
 fr = jh.firing_rate
 
-# spec firing_rate.md, q = 0.2, ρ = 4.8, deterministic patterns: Φ(a), Φ(b), α̃, γ
+# Reference values computed independently from the design formulas (not published values),
+# q = 0.2, ρ = 4.8, deterministic patterns: Φ(a), Φ(b), α̃, γ
 TABLE = [
     ("sigmoid", 0.2, -0.3, 9.0e-6, 0.999996, 1.25002, -0.24999),
     ("sigmoid", 0.2, 0.1, 0.019455, 0.999996, 0.86687, 1.25253),

@@ -73,7 +73,8 @@ def test_energy_plane_minima_at_memories(x64):
 
 @pytest.mark.slow
 def test_published_retrieval_experiment():
-    """The spec's settings: N = 1000, P = 14, 100 cues per memory, 100 non-stored cues."""
+    """The published settings of Betteti et al. (arXiv 2411.07388): N = 1000, P = 14; the 100 cues
+    per memory and 100 non-stored cues are our choice."""
     r = fr.retrieval_experiment(jax.random.key(0))
     assert r.overlaps.shape == (1500, 101, 14)
     assert r.cued[:, -1].mean() > 0.95 and r.cued[:, -1].min() > 0.8

@@ -1,5 +1,5 @@
-"""Stability from the low-rank structure against dense NumPy eigendecompositions; the spec's
-λ_max reference values; the sufficient tests never mislabel a cell."""
+"""Stability from the low-rank structure against dense NumPy eigendecompositions; λ_max
+reference values computed independently; the sufficient tests never mislabel a cell."""
 
 from functools import partial
 

@@ -45,6 +45,7 @@ def test_workload_matches_dense_reference_and_phase_diagram():
 
 
 def test_example_config_names_the_workload_and_the_spec_grid():
+    """The example uses our reference 30 × 30 (x*, ρ) grid (docs/firing_rate.md)."""
     config = tomllib.loads(EXAMPLE.read_text())
     assert config["workload"] == "firing_rate_stability"
     assert config["grid"]["x_star"] == {"start": 0.0, "stop": 0.9, "num": 30}

@@ -16,7 +16,7 @@ def network(kappa, **config):
 @pytest.mark.parametrize(
     "kappa, z0, orbit",
     [
-        (5.0, 3.0, [3, 10 / 3, 7 / 2, 25 / 7, 18 / 5]),  # spec §1 reference orbits
+        (5.0, 3.0, [3, 10 / 3, 7 / 2, 25 / 7, 18 / 5]),  # exact orbits of the saliency map
         (6.0, 2.0, [2, 3, 4, 4.5, 14 / 3]),
         (3.5, 3.0, [3, 7 / 3, 2, 7 / 4, 3 / 2, 7 / 6]),  # 6 retrievals, then 1/2
         (4.5, 1.45, [1.45, 1.39655, 1.27778]),  # 3 retrievals

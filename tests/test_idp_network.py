@@ -1,4 +1,8 @@
-"""IDP network: low-rank product, energy, equilibria of §2, schedules, additive comparator."""
+"""IDP network: low-rank product, energy, Hard Tanh equilibria, schedules, additive comparator.
+
+The network is that of Betteti, Baggio, Bullo & Zampieri, Science Advances 11(17) (2025); see
+docs/idp.md.
+"""
 
 import jax
 import jax.numpy as jnp

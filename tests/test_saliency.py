@@ -1,4 +1,8 @@
-"""The saliency map against the spec's tables, identities, closed forms and finite differences."""
+"""The saliency map against reference tables, identities, closed forms and finite differences.
+
+The map is that of Betteti, Baggio & Zampieri (arXiv 2603.03201, 2026); the closed forms and
+the reference values are worked out in docs/saliency.md.
+"""
 
 import math
 
@@ -9,7 +13,8 @@ import pytest
 
 from jaxhop import saliency as sal
 
-# Reference values from saliency_idp.md §1 (computed independently of this code).
+# Reference values computed independently from the closed forms (docs/saliency.md), not by
+# this code; they are not tables from the paper.
 FIXED_POINTS = [
     (4.0, 2.0, 2.0, 0.693147),
     (4.5, 3.0, 1.5, 1.098612),
@@ -95,7 +100,7 @@ def test_collapse_index_closed_form_agrees_with_iteration(x64):
     reference = np.array([_numpy_retrievals(k, z, cap) for k, z in zip(kappa, z0)])
     np.testing.assert_array_equal(iterated, reference)
     finite = np.isfinite(closed)
-    # skip cases within float tolerance of an exact Z_t = 1 (the spec's caveat)
+    # skip cases within float tolerance of an exact Z_t = 1 (there rounding decides the count)
     agree = closed[finite] == reference[finite]
     assert agree.mean() > 0.995, f"{(~agree).sum()} disagreements"
     assert np.all(reference[~finite] == cap)

@@ -20,6 +20,7 @@ def run_cli(capsys, *argv):
 
 
 def test_point_list_example_matches_the_spec_reference_orbits(capsys, tmp_path):
+    """The example's points are exact orbits of the saliency map (docs/saliency.md)."""
     code, out, _ = run_cli(
         capsys, "sweep", EXAMPLES / "saliency_points.toml", "--out", tmp_path, "--json"
     )
@@ -27,7 +28,7 @@ def test_point_list_example_matches_the_spec_reference_orbits(capsys, tmp_path):
     data = json.loads(out)
     assert data["points"] == 6 and data["computed_points"] == 6 and data["dims"] == ["point"]
     result = sw.load(tmp_path)
-    # saliency_idp.md §1: (5,3), (6,2) periodic → capped at max_steps = 50; then 2, 3, 6, 3
+    # exact orbits: (5,3), (6,2) periodic → capped at max_steps = 50; then 2, 3, 6, 3
     np.testing.assert_array_equal(result["retrievals"], [50, 50, 2, 3, 6, 3])
     np.testing.assert_array_equal(result["regime"], [0, 0, 1, 1, 2, 2])
     np.testing.assert_allclose(

@@ -1,6 +1,8 @@
 """Dense associative memory (Krotov–Hopfield, ``F(x) = x^n`` or ``exp``): recall and theory.
 
-Spec ``dam.md``. Public API:
+Source: Mimura, Takeuchi, Sumikawa, Kabashima & Coolen, *Dynamical properties of dense
+associative memory* (ICLR 2026; arXiv 2506.00851); results, and what is ours: ``docs/dam.md``.
+Public API:
 
 - model: :class:`DenseMemory` (patterns int8 or regenerated from a key; rule ``dominant`` or
   ``exact``; variant ``krotov`` or ``nbody``);

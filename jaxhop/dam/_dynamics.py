@@ -1,4 +1,4 @@
-r"""Recall dynamics of the dense associative memory (spec ``dam.md``, "Model", item 4).
+r"""Recall dynamics of the dense associative memory (parallel updates: Mimura et al., ICLR 2026).
 
 - Parallel (synchronous) update ``s(t+1) = sgn(u(s(t)))`` (:func:`parallel_step`), ties keep
   the current spin.
@@ -21,7 +21,7 @@ every column has settled. Runs that recall settle within a few steps, and most c
 the slowest one; the result is identical to computing every column at every step (tested). The
 same flags give the convergence time of every trial (:func:`convergence`).
 
-Incremental overlaps (spec: few spins flip after the first steps): the overlaps ``Ξᵀ s`` of
+Incremental overlaps (ours; few spins flip after the first steps): the overlaps ``Ξᵀ s`` of
 the columns still moving are carried from step to step, and each step adds ``Ξᵀ Δs`` over only
 the sites that flipped (:mod:`jaxhop.dam._fields`); integer arithmetic, so the same bits.
 """
@@ -57,7 +57,10 @@ __all__ = [
 
 
 def kappa(order: int, variant: str = "krotov") -> int:
-    """``κ_n``: ``(2n − 3)!!`` for Krotov, ``(n − 1)!`` for n-body (spec table)."""
+    """``κ_n``: ``(2n − 3)!!`` for Krotov, ``(n − 1)!`` for n-body.
+
+    It is the crosstalk variance ``Σ_k A(n−1,k) C^k`` at ``C = 1`` (:func:`noise_coefficients`).
+    """
     if isinstance(order, bool) or not isinstance(order, int) or order < 2:
         raise ValueError(f"order must be an integer >= 2, got {order!r}")
     if variant == "krotov":

@@ -1,4 +1,7 @@
-r"""Monte-Carlo solver of the single-site effective process (spec ``dam.md``, Theory 3; ours).
+r"""Monte-Carlo solver of the single-site effective process (solver ours).
+
+The single-site process is that of Mimura et al. (ICLR 2026; arXiv 2506.00851); the form of Γ
+used here is our cavity derivation (:mod:`jaxhop.dam._theory`, ``docs/dam.md``).
 
 The process (gauge frame, ``h(t) = ξ_i s_i(t)``):
 

@@ -1,4 +1,4 @@
-"""Theory against simulation (spec ``dam.md``, Theory 4 and the acceptance figures).
+"""Theory against simulation (as in Mimura et al., ICLR 2026; figures in ``docs/dam.md``).
 
 - :func:`theory_vs_simulation`: m(t) mean ± std over trials for a grid of (α', m0), beside the
   Γ = 0 recurrence and the Monte-Carlo effective process;

@@ -1,4 +1,4 @@
-r"""Field kernels of the dense associative memory (spec ``dam.md``, "Compute").
+r"""Field kernels of the dense associative memory (ours; ``docs/dam.md``).
 
 For B trials sharing one pattern set (the columns of ``s``) the field is
 
@@ -22,7 +22,7 @@ Exactness (ours), per block, for ``F = x^n``:
    exact while ``|u| < 2^31``); the same sum is formed in float32 and ``eqx.error_if`` raises
    when any ``|u_i| ≥ 2^30``. With ``jax_enable_x64`` the combination is int64.
 
-Incremental overlaps (spec: "after the first steps few spins flip"; the kernel is ours): given
+Incremental overlaps (ours; after the first steps few spins flip): given
 the overlaps ``x'`` of an earlier state ``s'`` and the sites where ``s`` differs from it,
 ``x = x' + Ξᵀ (s − s')`` touches only those rows of Ξ — one int8 GEMM as deep as their count
 rounded up to a multiple of :data:`SHIFT_CHUNK`, instead of the ``N``-deep overlap GEMM

@@ -1,4 +1,7 @@
-r"""The Krotov–Hopfield dense associative memory (spec ``dam.md``, "Model").
+r"""The Krotov–Hopfield dense associative memory.
+
+Krotov & Hopfield, *Dense Associative Memory for Pattern Recognition* (NeurIPS 2016; arXiv
+1606.01164); the recall setting studied is that of Mimura et al. (ICLR 2026; arXiv 2506.00851).
 
 Units ``s ∈ {±1}^N``, patterns ``ξ^μ ∈ {±1}^N`` (i.i.d. uniform), energy
 ``E(s) = −Σ_μ F(ξ^μ·s)`` with ``F(x) = x^n`` (or ``exp``). Updates use the field

@@ -10,7 +10,7 @@ i.e. a polynomial ``P`` of the overlap *without* site ``i``. Since ``v = ξ_i^μ
 
 .. math::  u_i = [Ξ\,E(x)]_i - s_i \sum_μ O(x_μ)
 
-— two GEMMs, with the self term ``j = i`` removed exactly (spec ``dam.md``).
+— two GEMMs, with the self term ``j = i`` removed exactly (ours; ``docs/dam.md``).
 
 - Krotov, dominant term: ``P(y) = y^{n−1}``.
 - Krotov, exact energy difference: ``F(y + ξ) − F(y − ξ) = ξ [(y+1)^n − (y−1)^n]``, so

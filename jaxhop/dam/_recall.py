@@ -1,4 +1,4 @@
-r"""Batched recall experiments (spec ``dam.md``, Theory 4): trials over independent pattern sets.
+r"""Batched recall experiments: trials over independent pattern sets (``docs/dam.md``).
 
 For Krotov n = 3 a third of the crosstalk is a static random field shared by all trials of
 one pattern set, so trials of one set are correlated: :func:`simulate_recall` spreads the

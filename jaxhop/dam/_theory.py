@@ -1,4 +1,4 @@
-r"""Closed-form dynamical theory of parallel DAM recall (spec ``dam.md``, "Theory" 1–2).
+r"""Closed-form dynamical theory of parallel DAM recall (after Mimura et al., arXiv 2506.00851).
 
 In the gauge frame the normalised field is ``φ = m(t)^{n−1} + η(t) + O(1/N)``, the crosstalk
 ``η`` Gaussian with covariance ``α Σ_k A(n−1,k) C(t,t')^k``, ``A(p,k) = c_k² k!`` from the

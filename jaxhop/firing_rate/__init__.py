@@ -1,5 +1,8 @@
-"""Firing-rate associative memory (spec ``firing_rate.md``; Betteti, Baggio, Bullo, Zampieri,
-arXiv 2411.07388).
+"""Firing-rate associative memory with designed synapses.
+
+Betteti, Baggio, Bullo & Zampieri, *Firing Rate Models as Associative Memory: Synaptic Design
+for Robust Retrieval* (Neural Computation 37(10), 2025; arXiv 2411.07388). What is the
+paper's and what is ours: ``docs/firing_rate.md``.
 
 - activations :class:`Sigmoid`, :class:`RectTanh` (Φ, Φ', Φ⁻¹, ∫Φ⁻¹), :func:`make_activation`;
 - patterns :func:`bernoulli_patterns`, :func:`shared_core_patterns`,

@@ -1,8 +1,8 @@
 r"""Firing-rate activations with gain ρ and threshold x*, in closed form.
 
 Source: Betteti, Baggio, Bullo, Zampieri, *Firing Rate Models as Associative Memory: Synaptic
-Design for Robust Retrieval* (arXiv 2411.07388; Neural Computation 2025); spec
-``firing_rate.md`` §Model. Each activation provides ``Φ``, ``Φ'``, ``Φ⁻¹`` and the integral
+Design for Robust Retrieval* (arXiv 2411.07388; Neural Computation 37(10), 2025).
+Each activation provides ``Φ``, ``Φ'``, ``Φ⁻¹`` and the integral
 ``∫_0^x Φ⁻¹(s) ds`` used by the energy.
 
 - :class:`Sigmoid`: ``Φ(y) = 1/(1 + exp(−4ρ(y − c)))``, ``c = x* + 1/(2ρ)``; maximal slope

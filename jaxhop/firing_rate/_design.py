@@ -1,7 +1,8 @@
 r"""Synaptic design: memories as stable equilibria of ``ẋ = −x + Φ(Wx + u)``.
 
 Source: Betteti, Baggio, Bullo, Zampieri, arXiv 2411.07388 (Neural Computation 2025); the
-formulas follow the authors' released simulation settings (spec ``firing_rate.md``).
+formulas follow the authors' released simulation settings (the theorem statements were not
+available to us; see ``docs/firing_rate.md``).
 
 Design fields a (target input of inactive units) and b (of active units), coding level q,
 pairwise shared fraction r (``r = q`` for independent patterns):

@@ -1,7 +1,7 @@
 r"""Simulating the firing-rate network on the shared engine.
 
 ``x ← x + dt·(−x + Φ(W x + u(t)))/τ + (σ/τ)√dt·ξ`` (Euler–Maruyama; explicit Euler when
-σ = 0), run by :func:`jaxhop.integrate`; spec ``firing_rate.md`` uses ``dt = 0.01``. With σ = 0
+σ = 0), run by :func:`jaxhop.integrate`; the published settings use ``dt = 0.01``. With σ = 0
 and ``dt ≤ τ`` the update is a convex combination of ``x`` and ``Φ(·) ∈ [0, 1)``, so rates
 stay in [0, 1].
 """

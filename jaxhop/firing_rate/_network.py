@@ -1,6 +1,6 @@
 r"""The firing-rate network ``τ ẋ = −x + Φ(W x + u(t))`` (+ noise σ dB).
 
-Source: Betteti, Baggio, Bullo, Zampieri, arXiv 2411.07388; spec ``firing_rate.md`` §Model.
+Source: Betteti, Baggio, Bullo, Zampieri, Neural Computation 37(10), 2025 (arXiv 2411.07388).
 
 ``W = (α/N) Σ_μ (ξ^μ − β1)(ξ^μ − β1)ᵀ + (γ/N) 11ᵀ`` is kept in factored form: with
 ``s = 1ᵀx`` and ``c = Ξᵀx − β s 1`` (P numbers),

@@ -1,4 +1,4 @@
-r"""Binary memory patterns ``ξ^μ ∈ {0, 1}^N`` with coding level q (spec ``firing_rate.md``).
+r"""Binary memory patterns ``ξ^μ ∈ {0, 1}^N`` with coding level q (``docs/firing_rate.md``).
 
 Patterns are the columns of ``Ξ ∈ {0,1}^{N×P}``, returned as floats.
 
@@ -6,8 +6,8 @@ Patterns are the columns of ``Ξ ∈ {0,1}^{N×P}``, returned as floats.
 - :func:`shared_core_patterns`: every pattern has exactly ``qN`` active units and every pair
   shares exactly ``r qN`` of them: a common core of ``r qN`` units active in all patterns plus
   ``(1 − r) qN`` private units per pattern, disjoint across patterns, all placed by a random
-  permutation of the units (ours: the spec states only the overlap statistics; exactness needs
-  ``r qN + P(1 − r) qN ≤ N``).
+  permutation of the units (ours: the published settings fix only the overlap statistics;
+  exactness needs ``r qN + P(1 − r) qN ≤ N``).
 - :func:`exact_overlap_patterns`: the deterministic set of ``P = ⌊1 + 1/q⌋`` patterns with
   exactly ``qN`` ones and pairwise overlaps exactly ``q²N``: the first ``q²N`` rows are all
   ones, followed by ``q(1 − q)N`` identity blocks of size P. It fills the N rows exactly when
@@ -69,7 +69,7 @@ def shared_core_patterns(
 
     A core of ``r qN`` units is active in every pattern; each pattern adds ``(1 − r) qN``
     private units, disjoint from the other patterns'; unit positions are a random permutation
-    drawn from `key`. Example (spec): N = 1000, q = 0.2, r = 0.4: 200 ones, 80 shared.
+    drawn from `key`. Example: N = 1000, q = 0.2, r = 0.4: 200 ones, 80 shared.
     """
     size = _check_count("size", size)
     count = _check_count("count", count)

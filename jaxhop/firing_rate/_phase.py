@@ -1,4 +1,4 @@
-r"""The stability phase diagram over (x*, ρ) (spec ``firing_rate.md`` §Stability).
+r"""The stability phase diagram over (x*, ρ) of the designed network (``docs/firing_rate.md``).
 
 For every cell (x*, ρ) of the grid — by default ``ρ = linspace(0.2, 5, 30)``,
 ``x* = linspace(0, 0.9, 30)`` — the network is designed from (a, b) for the deterministic

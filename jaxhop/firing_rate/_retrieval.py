@@ -1,4 +1,4 @@
-r"""The retrieval experiment and the energy landscape (spec ``firing_rate.md`` §Retrieval).
+r"""The retrieval experiment and the energy landscape of the firing-rate network.
 
 Published settings (Betteti et al., arXiv 2411.07388, released code): N = 1000, P = 14 random
 ``Bernoulli(q = 0.2)`` patterns, sigmoid ρ = 4.8, x* = 0.2, the γ < 0 design (a = −0.3,

@@ -1,7 +1,7 @@
 r"""Local stability of the rescaled memories, from the low-rank structure of W.
 
-Source: Betteti, Baggio, Bullo, Zampieri, arXiv 2411.07388; spec ``firing_rate.md``
-§Stability. The Jacobian of ``ẋ = −x + Φ(Wx)`` at ``x̄^μ`` is ``J_μ = −I + D_μ W`` with
+Source: Betteti, Baggio, Bullo, Zampieri, arXiv 2411.07388 (Neural Computation 2025).
+The Jacobian of ``ẋ = −x + Φ(Wx)`` at ``x̄^μ`` is ``J_μ = −I + D_μ W`` with
 ``D_μ = diag(Φ'(a + (b − a)ξ^μ_i))``; ``D_μ W`` has the spectrum of the symmetric
 ``D_μ^{1/2} W D_μ^{1/2}`` (``AB`` and ``BA`` share their eigenvalues), so the spectrum is
 real. Memory μ is numerically stable iff ``λ_max(J_μ) < 0``.
@@ -25,7 +25,7 @@ inactive ones, so ``G_μ = Φ'(b)·A_μ + Φ'(a)·B_μ`` with the design-indepen
 (:class:`StabilityStructure`, O(N P K²)). Each (cell, memory) then costs two K×K ``eigh``
 instead of one N×N.
 
-Tests of the design (spec formulas, for r = q; ``η = max(Φ'(a), Φ'(b))``):
+Tests of the design (from the authors' released settings, for r = q; ``η = max(Φ'(a), Φ'(b))``):
 
 - sufficient stability: ``η · max(α̃, γ) < 1`` (:func:`sufficient_test` returns the left side);
 - sufficient instability: unstable if

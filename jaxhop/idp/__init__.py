@@ -1,4 +1,10 @@
-"""IDP Hopfield networks and two-timescale sequential retrieval (spec ``saliency_idp.md`` §2–§4).
+"""IDP Hopfield networks and two-timescale sequential retrieval.
+
+The IDP network is that of Betteti, Baggio, Bullo & Zampieri, *Input-driven dynamics for robust
+memory retrieval in Hopfield networks* (Sci. Adv. 11(17), 2025; arXiv 2411.05849). The
+two-timescale network follows Betteti, Baggio & Zampieri (arXiv 2603.03201, 2026), whose
+equations were not available to us: :class:`SequenceNetwork` is our reconstruction. What is
+the papers' and what is ours: ``docs/idp.md``.
 
 - memories: :func:`random_memories`, :func:`hadamard_memories`, saliency read-out
   :func:`saliencies_from_input` and input synthesis :func:`input_from_saliencies`;
@@ -7,7 +13,8 @@
   published experiments (:func:`published_experiment`);
 - the two-timescale network :class:`SequenceNetwork` (reconstruction), simulated by
   :func:`simulate_sequence`, its events (:func:`extract_events`) and the exact ε → 0 fast path
-  (:func:`adiabatic_events`); fitting κ through the simulation (:func:`fit_kappa_to_dwell`).
+  (:func:`adiabatic_events`); fitting κ through the simulation (:func:`fit_network_kappa`,
+  :func:`network_dwell_times`).
 """
 
 from ._dynamics import (

@@ -3,7 +3,7 @@ r"""Simulating IDP and additive networks, and the published IDP experiments.
 Dynamics run on the shared engine (:func:`jaxhop.integrate`) with the Euler–Maruyama step
 ``y ← y + drift(y, α(t)) dt + σ √dt ξ`` (published ``dt = 0.01``). Only overlaps are saved.
 
-Published experiment settings (Betteti et al., Sci. Adv. 2025; spec ``saliency_idp.md`` §2):
+Published experiment settings (Betteti et al., Sci. Adv. 11(17), 2025; arXiv 2411.05849):
 ``N = 1024``, ``P = 10``, ``σ = 8``, windows of 10 time units. Input ``j`` targets memory ``j``
 with ``α_j ~ U[2, 3.5]``, the previously targeted memory ``~ U[0.2, 0.6]``, all others
 ``~ U[0.8, 1.5]``; each saliency vector is rescaled to sum ``√(PN)``. Glitch schedule: ``u_1`` on

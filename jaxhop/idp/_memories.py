@@ -1,7 +1,7 @@
 r"""Memories of an IDP network, saliency read-out and input synthesis.
 
 Source: Betteti, Baggio, Bullo, Zampieri, *Input-driven dynamics for robust memory retrieval in
-Hopfield networks* (Sci. Adv. 11(17), 2025); spec ``saliency_idp.md`` §2.
+Hopfield networks* (Sci. Adv. 11(17), 2025; arXiv 2411.05849); see ``docs/idp.md``.
 
 Memories are the columns of ``Ξ = [ξ¹ … ξᴾ] ∈ {±1}^{N×P}``. An input ``u ∈ Rᴺ`` is read as the
 saliencies ``α_μ(u) = (1/N) ξ^μᵀ u``; conversely ``u = Ξ α`` synthesises an input with given

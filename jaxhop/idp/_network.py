@@ -1,7 +1,7 @@
 r"""The IDP Hopfield network and the classic additive-input comparator.
 
 Source: Betteti, Baggio, Bullo, Zampieri, *Input-driven dynamics for robust memory retrieval in
-Hopfield networks* (Sci. Adv. 11(17), 2025); spec ``saliency_idp.md`` §2.
+Hopfield networks* (Sci. Adv. 11(17), 2025; arXiv 2411.05849); see ``docs/idp.md``.
 
 IDP (input-driven plasticity): the input acts only through the synapses,
 

@@ -2,7 +2,7 @@ r"""The two-timescale network of sequential retrieval (reconstruction — ours).
 
 Source: Betteti, Baggio, Zampieri, *A Dynamical Theory of Sequential Retrieval in Input-Driven
 Hopfield Networks* (arXiv 2603.03201, 2026). The paper's exact equations were not available;
-the model below is our reconstruction (spec ``saliency_idp.md`` §3). It reproduces the
+the model below is our reconstruction (``docs/idp.md`` says why). It reproduces the
 published saliency map exactly in the limit of an instantaneous fast layer (ε → 0):
 
 .. math::
@@ -142,7 +142,7 @@ class SequenceNetwork(eqx.Module):
 def sequence_init(
     network: SequenceNetwork, z0: Float[ArrayLike, ""], first: int = 0
 ) -> tuple[Float[Array, " n"], Float[Array, " p"]]:
-    """``y(0) = Z_0 ξ^first``, ``α(0) = Z_0 e_first`` (spec §3)."""
+    """``y(0) = Z_0 ξ^first``, ``α(0) = Z_0 e_first`` (our experiments' start; ``docs/idp.md``)."""
     z0 = jnp.asarray(z0, network.memories.dtype)
     y0 = z0 * network.memories[:, first]
     alpha0 = jnp.zeros(network.memories.shape[1], network.memories.dtype).at[first].set(z0)

@@ -1,7 +1,8 @@
 """Diagonal linear time-invariant (LTI) state-space layer, recurrent and convolutional.
 
-Spec ``selection.md`` §Models. The layer maps an input sequence ``u_0 … u_{L−1}`` (``H``
-channels) to an output sequence (``P`` channels) through
+The LTI block of Casti, Zampieri & Pasqualetti (arXiv 2505.17932); this diagonal
+parameterisation is ours (``docs/ssm.md``). The layer maps an input sequence
+``u_0 … u_{L−1}`` (``H`` channels) to an output sequence (``P`` channels) through
 
     x_{t+1} = A x_t + B u_t,   y_t = Re(C x_t) + D u_t,   x_0 = 0,
 

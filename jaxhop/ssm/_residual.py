@@ -1,9 +1,9 @@
-"""Residual-generator selection block and model — OUR design (spec ``selection.md``).
+"""Residual-generator selection block and model — OUR design (``docs/ssm.md``).
 
 Casti, Zampieri & Pasqualetti (arXiv 2505.17932) describe a "Residual SSM" built from LTI
 blocks and a gate, modelled on residual generators from fault detection, but publish no
-equations; everything below is our construction, following the design points the spec lists
-as having worked in an independent prototype. Every block is LTI, so a whole forward pass is
+equations; everything below is our construction (see ``docs/ssm.md`` for the design
+choices and what they were checked against). Every block is LTI, so a whole forward pass is
 FFT convolutions plus pointwise maps (no time-varying recurrence).
 
 For token embeddings ``e_t ∈ R^d`` (``t = 0 … L−1``):
@@ -103,7 +103,7 @@ class ResidualBlock(eqx.Module):
         random_poles: bool = False,
     ) -> ResidualBlock:
         """`delays`: detector window (covers triggers of up to ``delays + 1`` tokens);
-        `random_poles`: random ring instead of exact delays (spec: also worked)."""
+        `random_poles`: random ring instead of exact delays (also learns the task)."""
         if width < 1 or detector_hidden < 1 or memory_poles < 1:
             raise ValueError("width, detector_hidden and memory_poles must be >= 1")
         if not 1 < min_tau <= max_tau:

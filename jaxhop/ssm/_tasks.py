@@ -1,7 +1,7 @@
 """Synthetic selection tasks: induction head and extended (multi-token trigger) induction head.
 
-Spec ``selection.md`` §Tasks (Casti, Zampieri & Pasqualetti, arXiv 2505.17932 describe the
-tasks in words only; the generators below are ours). Every generator is pure JAX, driven by an
+After Casti, Zampieri & Pasqualetti (arXiv 2505.17932, 2025; they describe the tasks in words
+only; the generators below are ours). Every generator is pure JAX, driven by an
 explicit key and jittable; one call makes one sequence, ``jax.vmap`` over keys makes a batch
 (:meth:`InductionTask.batch`).
 
