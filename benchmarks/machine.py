@@ -55,10 +55,35 @@ def memory_bandwidth_gbs(megabytes: int = 512) -> dict:
     return {"bandwidth_gbs": 2 * n * 4 / seconds / 1e9, "bandwidth_array_mb": megabytes}
 
 
+# SIMD features that change which GEMM kernels run (int8 VNNI, AVX-512, AMX).
+_SIMD_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8")
+
+
+def cpu_info(path: str = "/proc/cpuinfo") -> dict:
+    """The processor as the system reports it: model name and the SIMD flags among
+    :data:`_SIMD_FLAGS` (read, never assumed; empty where the file is missing)."""
+    model, flags = platform.processor() or None, set()
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return {"cpu_model": model, "cpu_simd": []}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "model name" and value.strip():
+            model = value.strip()
+        elif key == "flags":
+            flags = set(value.split())
+        if model and flags:
+            break
+    return {"cpu_model": model, "cpu_simd": [f for f in _SIMD_FLAGS if f in flags]}
+
+
 def describe() -> dict:
     """Where the numbers were taken."""
     device = jax.devices()[0]
     return {
+        **cpu_info(),
         "platform": device.platform,
         "device": getattr(device, "device_kind", str(device)),
         "device_count": jax.device_count(),

@@ -112,3 +112,22 @@ def test_trajectory_check_accepts_observations_that_were_asked_for():
     check = trajectory_check(build, 2000)
     assert check["output_mb_4x_steps"] > 3 * check["output_mb"] > 3 * 7
     assert check["temp_grows_with_steps"] is False
+
+
+def test_cpu_info_reads_the_system_not_a_guess(tmp_path):
+    """machine.cpu_info reports the model name and the SIMD flags the file lists, nothing else."""
+    import machine
+
+    fake = tmp_path / "cpuinfo"
+    fake.write_text(
+        "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8488C\n"
+        "flags\t\t: fpu sse2 avx2 fma avx512f avx512bw avx512_vnni amx_int8\n"
+    )
+    assert machine.cpu_info(str(fake)) == {
+        "cpu_model": "Intel(R) Xeon(R) Platinum 8488C",
+        "cpu_simd": ["avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "amx_int8"],
+    }
+    fake.write_text("processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx2 fma\n")
+    assert machine.cpu_info(str(fake)) == {"cpu_model": "AMD EPYC", "cpu_simd": ["avx2", "fma"]}
+    missing = machine.cpu_info(str(tmp_path / "absent"))
+    assert missing["cpu_simd"] == []
