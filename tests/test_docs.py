@@ -198,3 +198,15 @@ def test_every_notebook_is_a_page(site):
         page = site / "notebooks" / name / "index.html"
         assert page.exists(), name
         assert "jp-Cell" in page.read_text() or "jp-Notebook" in page.read_text(), name
+
+
+def test_ci_runs_the_readme_test_command_and_installs_chromium():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^pip install -e \"\.\[test[^\n]*$", readme, re.M)
+    assert len(commands) == 1, commands
+    assert "docs" in commands[0] and "--nbmake" in commands[0]
+    script = (ROOT / ".ci" / "run").read_text()
+    lines = [line.strip() for line in script.splitlines()]
+    assert "set -euo pipefail" in lines
+    assert lines[-1] == commands[0], "the last line of .ci/run must be the README's command"
+    assert "apt-get install" in script and "chromium" in script
