@@ -53,7 +53,12 @@ needs_chromium = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    env = dict(os.environ, JAXHOP_DOCS_EXECUTE="false", NO_MKDOCS_2_WARNING="1")
+    env = dict(
+        os.environ,
+        JAXHOP_DOCS_EXECUTE="false",
+        JAXHOP_DOCS_CACHE="false",
+        NO_MKDOCS_2_WARNING="1",
+    )
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT,
