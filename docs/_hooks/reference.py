@@ -13,12 +13,22 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import json
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+# Document this checkout's jaxhop, not whichever one is installed (the `mkdocs` script does not
+# put the working directory on the path).
+ROOT = Path(__file__).resolve().parents[2]
+if sys.path[:1] != [str(ROOT)]:
+    sys.path.insert(0, str(ROOT))
 
 MARKER = "<!-- jaxhop-cli-reference -->"
 API_MARKER = re.compile(r"<!-- jaxhop-api: ([\w.]+) -->")
-WIDTH = 96
+WIDTH = 80
 
 
 def _subcommands(parser: argparse.ArgumentParser):
@@ -35,7 +45,10 @@ def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...]):
 
 def render() -> str:
     """Markdown for every parser of ``jaxhop``: one section and one help block per command."""
+    import jaxhop
     from jaxhop.cli import build_parser
+
+    _check_origin(jaxhop)
 
     saved = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = str(WIDTH)  # argparse wraps to the terminal width: fix it
@@ -53,9 +66,15 @@ def render() -> str:
             os.environ["COLUMNS"] = saved
 
 
+def _check_origin(module) -> None:
+    if not Path(module.__file__).resolve().is_relative_to(ROOT):
+        raise RuntimeError(f"documenting {module.__file__}, not this checkout ({ROOT})")
+
+
 def public_names(module_name: str) -> list[str]:
     """The public names of `module_name`: ``__all__``, else non-underscore non-module names."""
     module = importlib.import_module(module_name)
+    _check_origin(module)
     if hasattr(module, "__all__"):
         return list(module.__all__)
     return sorted(
@@ -71,7 +90,39 @@ def render_api(module_name: str) -> str:
     return f"::: {module_name}\n    options:\n      members:\n{members}\n"
 
 
+_RENDERED: dict[str, str] = {}
+
+
+def _from_checkout(modules: list[str]) -> dict[str, str]:
+    """Render the CLI reference and the API blocks of `modules` in a fresh interpreter, so
+    that this checkout's jaxhop is the one imported (in the mkdocs process an installed jaxhop
+    may have been imported already). One subprocess: jax is imported once."""
+    result = subprocess.run(
+        [sys.executable, __file__, *modules], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{Path(__file__).name} failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def on_pre_build(config) -> None:
+    modules = sorted(
+        {
+            match.group(1)
+            for page in Path(config["docs_dir"]).rglob("*.md")
+            for match in API_MARKER.finditer(page.read_text(encoding="utf-8"))
+        }
+    )
+    _RENDERED.clear()
+    _RENDERED.update(_from_checkout(modules))
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     if MARKER in markdown:
-        markdown = markdown.replace(MARKER, render())
-    return API_MARKER.sub(lambda match: render_api(match.group(1)), markdown)
+        markdown = markdown.replace(MARKER, _RENDERED["cli"])
+    return API_MARKER.sub(lambda match: _RENDERED[match.group(1)], markdown)
+
+
+if __name__ == "__main__":
+    rendered = {"cli": render(), **{name: render_api(name) for name in sys.argv[1:]}}
+    print(json.dumps(rendered))
