@@ -215,3 +215,14 @@ def test_ci_runs_the_readme_test_command_and_installs_chromium():
     assert "set -euo pipefail" in lines
     assert lines[-1] == commands[0], "the last line of .ci/run must be the README's command"
     assert "apt-get install" in script and "chromium" in script
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["index.md", "getting-started.md"])
+def test_python_examples_of_the_page_run(page):
+    text = (ROOT / "docs" / page).read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    namespace: dict = {}
+    for block in blocks:  # in order, one namespace: later blocks use earlier imports
+        exec(compile(block, f"docs/{page}", "exec"), namespace)
