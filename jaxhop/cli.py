@@ -150,10 +150,29 @@ def _human(result: dict, *, width: int = 72) -> str:
     return "\n".join(lines)
 
 
+def package_version() -> str:
+    """The installed distribution's version (package metadata), else ``jaxhop.__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jaxhop")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        from . import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The ``jaxhop`` parser with every subcommand of :data:`COMMAND_MODULES` registered."""
     parser = _Parser(
         prog="jaxhop",
         description="JAX-accelerated, differentiable simulator of associative-memory dynamics.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"jaxhop {package_version()}",
+        help="print the version (from the package metadata) and exit",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for entry in COMMAND_MODULES:

@@ -8,6 +8,7 @@ family keeps its own figures in ``jaxhop/<family>/_plot.py``. Every function ret
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -16,6 +17,8 @@ matplotlib.use("Agg", force=False)  # headless by default; notebooks may switch 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from jaxtyping import ArrayLike  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 __all__ = [
     "new_figure",
@@ -24,14 +27,17 @@ __all__ = [
 ]
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.6, height: float = 3.6, **kw):
-    """A figure with a grid of axes, in the house size and layout."""
+def new_figure(
+    ncols: int = 1, nrows: int = 1, *, width: float = 4.6, height: float = 3.6, **kw: Any
+) -> tuple[Figure, Any]:
+    """A figure with a grid of axes (an ``Axes`` or an array of them, as ``plt.subplots``
+    returns), in the house size and layout."""
     return plt.subplots(
         nrows, ncols, figsize=(width * ncols, height * nrows), layout="constrained", **kw
     )
 
 
-def save(fig, path: str | Path, *, dpi: int = 130) -> Path:
+def save(fig: Figure, path: str | Path, *, dpi: int = 130) -> Path:
     """Write ``fig`` to ``path`` (PNG) and close it; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +46,7 @@ def save(fig, path: str | Path, *, dpi: int = 130) -> Path:
     return path
 
 
-def fit_history(losses: ArrayLike, *, title: str, ax=None):
+def fit_history(losses: ArrayLike, *, title: str, ax: Axes | None = None) -> Figure:
     """Loss against optimizer step on a log scale."""
     if ax is None:
         fig, ax = new_figure()

@@ -95,3 +95,18 @@ def test_console_entry_point_runs_as_module():
         check=False,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_version_prints_the_metadata_version_and_exits_0(capsys):
+    import tomllib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code in (0, None)
+    out = capsys.readouterr().out.strip()
+    assert out == f"jaxhop {version('jaxhop')}"
+    # the metadata is the pyproject's version, not a second number kept by hand
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert out == f"jaxhop {pyproject['project']['version']}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from jaxtyping import ArrayLike
+from matplotlib.figure import Figure
 
 from ..plot import new_figure
 
@@ -44,7 +46,7 @@ def _style(ax, title):
     ax.grid(alpha=0.3)
 
 
-def plot_recall(cases: list[dict], *, title: str | None = None):
+def plot_recall(cases: list[dict], *, title: str | None = None) -> Figure:
     """m(t) mean ± std (points) with the Γ = 0 recurrence (dashed) and the effective process
     (solid), one colour per case (dicts as ``jaxhop dam-recall`` returns)."""
     fig, ax = new_figure()
@@ -61,7 +63,7 @@ def plot_recall(cases: list[dict], *, title: str | None = None):
     return fig
 
 
-def plot_recall_grid(grid: dict, *, title: str = ""):
+def plot_recall_grid(grid: dict, *, title: str = "") -> Figure:
     """``grid[(load, m0)] = case``: one panel per load, one colour per m0."""
     loads = sorted({k[0] for k in grid})
     m0s = sorted({k[1] for k in grid})
@@ -79,8 +81,14 @@ def plot_recall_grid(grid: dict, *, title: str = ""):
 
 
 def plot_phase_diagram(
-    loads, m0s, final_m, *, theory_final=None, theory_label: str = "theory", title: str = ""
-):
+    loads: ArrayLike,
+    m0s: ArrayLike,
+    final_m: ArrayLike,
+    *,
+    theory_final: ArrayLike | None = None,
+    theory_label: str = "theory",
+    title: str = "",
+) -> Figure:
     """Final mean overlap over the (α', m0) plane; contour m = 0.5 of the theory (if given)."""
     fig, ax = new_figure(width=5.0, height=3.8)
     loads, m0s = np.asarray(loads), np.asarray(m0s)
@@ -97,7 +105,7 @@ def plot_phase_diagram(
     return fig
 
 
-def plot_basin(curves: list[dict], *, title: str = ""):
+def plot_basin(curves: list[dict], *, title: str = "") -> Figure:
     """Smallest recalled m0 against α': ``curves`` of dicts with ``order``, ``loads``,
     ``basin`` (simulation) and optional ``theory``."""
     fig, ax = new_figure(width=5.0, height=3.8)
@@ -114,7 +122,7 @@ def plot_basin(curves: list[dict], *, title: str = ""):
     return fig
 
 
-def plot_convergence(grid: dict, *, title: str = ""):
+def plot_convergence(grid: dict, *, title: str = "") -> Figure:
     """Convergence of the simulated runs of a :func:`~jaxhop.dam.theory_vs_simulation` grid:
     mean ± std of the convergence time over settled trials against m0, one colour per load
     (left); the fraction of trials settled, and settled on a fixed point (right)."""
@@ -162,7 +170,7 @@ def plot_convergence(grid: dict, *, title: str = ""):
     return fig
 
 
-def plot_correlation(cases: list[dict], *, title: str = ""):
+def plot_correlation(cases: list[dict], *, title: str = "") -> Figure:
     """``C(t, 0)`` and ``C(t, t−1)``: simulation (points, mean over trials) against the
     effective process (lines), one panel per case (dicts of a theory-vs-simulation grid with
     ``correlation`` and ``theory_correlation``)."""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from jaxtyping import ArrayLike
+from matplotlib.figure import Figure
 
 from ..plot import new_figure
+from ._phase import PhaseDiagram
+from ._retrieval import RetrievalResult
 
 __all__ = ["plot_phase_diagrams", "plot_retrieval", "plot_energy_landscape"]
 
@@ -26,7 +32,7 @@ def _regions(diagram) -> np.ndarray:
     return np.where((sufficient & ~stable) | (flagged & stable), 4, code)
 
 
-def plot_phase_diagrams(diagrams, *, title: str | None = None):
+def plot_phase_diagrams(diagrams: Sequence[PhaseDiagram], *, title: str | None = None) -> Figure:
     """One panel per :class:`PhaseDiagram` over (ρ, x*): the numerically stable region,
     split by whether the sufficient test certifies it, and the unstable region, split by
     whether the instability test flags it (a black cell would be a mislabel)."""
@@ -68,7 +74,7 @@ def _band(ax, ts, values, color, label):
     ax.fill_between(ts, lo, hi, color=color, alpha=0.2, linewidth=0)
 
 
-def plot_retrieval(result, *, title: str | None = None):
+def plot_retrieval(result: RetrievalResult, *, title: str | None = None) -> Figure:
     """Overlaps ``m^ν(t)`` of a retrieval run: the cued memory, the other stored memories and
     the non-stored cues' overlap with their own pattern (mean, 10–90 % band)."""
     ts = np.asarray(result.ts)
@@ -86,7 +92,9 @@ def plot_retrieval(result, *, title: str | None = None):
     return fig
 
 
-def plot_energy_landscape(s, t, energy, *, title: str | None = None):
+def plot_energy_landscape(
+    s: ArrayLike, t: ArrayLike, energy: ArrayLike, *, title: str | None = None
+) -> Figure:
     """The energy on the plane ``x = x_q + s(x̄¹ − x_q) + t(x̄² − x_q)`` through the
     quiescent state and two rescaled memories (white where a rate leaves [0, 1))."""
     s, t, energy = np.asarray(s), np.asarray(t), np.asarray(energy)

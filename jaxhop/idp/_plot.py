@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from jaxtyping import ArrayLike
+from matplotlib.figure import Figure
 
 from ..plot import new_figure
+from ._dynamics import ExperimentResult
+from ._events import SequenceEvents
 
 __all__ = ["plot_experiment", "plot_sequence"]
 
@@ -24,7 +28,9 @@ def _target_bands(ax, ts, targets, colors):
             start = i
 
 
-def plot_experiment(result, *, trial: int = 0, title: str = "glitch schedule"):
+def plot_experiment(
+    result: ExperimentResult, *, trial: int = 0, title: str = "glitch schedule"
+) -> Figure:
     """Published IDP experiment: ``|m_μ(t)|`` of one trial for IDP (top) and the additive
     comparator (middle), the targeted memory as background bands; bottom: fraction of trials
     whose dominant memory is the target, for both models."""
@@ -53,7 +59,15 @@ def plot_experiment(result, *, trial: int = 0, title: str = "glitch schedule"):
     return fig
 
 
-def plot_sequence(ts, overlaps, saliencies, events, map_saliencies, *, title: str = ""):
+def plot_sequence(
+    ts: ArrayLike,
+    overlaps: ArrayLike,
+    saliencies: ArrayLike,
+    events: SequenceEvents,
+    map_saliencies: ArrayLike,
+    *,
+    title: str = "",
+) -> Figure:
     """Two-timescale run: ``|m_μ(t)|`` (top) and ``α_μ(t)`` (bottom), with the entry times the
     saliency map predicts (dashed, ``Σ ln Z_k``) and the map's entry saliencies ``Z_k`` (×)."""
     ts = np.asarray(ts)

@@ -62,7 +62,12 @@ __all__ = [
 KAPPA_CRITICAL = 4.0
 """The saddle-node threshold: fixed points exist iff κ ≥ 4."""
 
-PERIODIC, COLLAPSE, DECAY = 0, 1, 2
+PERIODIC = 0
+"""Regime code: κ ≥ 4 and Z₀ ≥ Z₋; the orbit never collapses (period ln Z₊)."""
+COLLAPSE = 1
+"""Regime code: κ ≥ 4 and Z₀ < Z₋; the orbit falls to Z ≤ 1 after finitely many steps."""
+DECAY = 2
+"""Regime code: κ < 4, no real fixed point; the orbit reaches Z ≤ 1 in finitely many steps."""
 REGIMES = ("periodic", "collapse", "decay")
 """Names of the regime codes returned by :func:`regime`."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..plot import new_figure
@@ -20,7 +21,7 @@ def plot_phase_diagram(
     sequence_time: np.ndarray,
     *,
     cap: int,
-):
+) -> Figure:
     """Three panels over the (κ, Z₀) plane: retrievals before collapse (log colour; the
     periodic regime, which never collapses, in black), the asymptotic period ``ln Z_+`` where
     the orbit is periodic, and the total sequence time ``Σ ln Z_t`` before a collapse; with the
@@ -92,7 +93,7 @@ def plot_phase_diagram(
     return fig
 
 
-def plot_orbits(cases: list[dict]):
+def plot_orbits(cases: list[dict]) -> Figure:
     """Orbits ``Z_t`` for a few (κ, Z₀), one panel each, with ``Z = 1`` (collapse) and the
     fixed points ``Z_±`` where they exist. Each case: ``kappa``, ``z0``, ``orbit``, ``title``."""
     fig, axes = new_figure(len(cases), width=3.8, height=3.2)

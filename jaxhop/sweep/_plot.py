@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from ._store import SweepResult
 
 __all__ = ["plot_slice"]
 
 
-def plot_slice(result: SweepResult, output: str, *, log: bool = False, **at: float | int):
+def plot_slice(result: SweepResult, output: str, *, log: bool = False, **at: float | int) -> Figure:
     """Plot ``output`` over the one or two grid axes left after fixing ``at`` (nearest values).
 
     1-D: a line against the remaining axis. 2-D: a colour map, the first remaining axis
