@@ -370,7 +370,7 @@ def soft_retrievals(
     kappa: One,
     z0: One,
     max_steps: int,
-    temperature: float = 0.05,
+    temperature: Float[ArrayLike, ""] = 0.05,
 ) -> Float[Array, ""]:
     r"""Smooth surrogate of :func:`retrievals` for gradient fitting (ours).
 
