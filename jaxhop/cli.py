@@ -79,6 +79,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401 - argparse API
         raise UsageError(f"{self.prog}: {message}")
 
+    def _get_values(self, action, arg_strings):
+        # argparse drops a value "--" (``--kappa=--``) and hands the action an empty list
+        if arg_strings == ["--"] and action.nargs is None and action.option_strings:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected a value, got '--'")
+        return super()._get_values(action, arg_strings)
+
 
 def add_output_options(
     parser: argparse.ArgumentParser, *, default_out: str | None = None, writes: bool = True
