@@ -72,6 +72,9 @@ def run(argv):
         ),
         (lambda: jh.firing_rate.make_activation("sigmoid", -2.0, 0.1), "rho"),
         (lambda: jh.firing_rate.num_steps_for(1e9, 1e-3), "t1"),
+        (lambda: jh.idp.sequential_retrieval(math.inf, 3.0), "kappa"),
+        (lambda: jh.idp.sequential_retrieval(5.0, 3.0, eps=NAN), "eps"),
+        (lambda: jh.idp.sequential_retrieval(5.0, 3.0, noise=-1.0), "noise"),
     ],
 )
 def test_concrete_out_of_domain_raises_naming_the_argument(call, name):
