@@ -208,6 +208,11 @@ def num_steps_for(t1: float, dt: float, save_every: int | None = None) -> int:
     steps = round(t1 / dt)
     if save_every is not None and steps % save_every:
         steps += save_every - steps % save_every
+    if steps > 2**31 - 1:  # the engine's loop counter is int32
+        raise ValueError(
+            f"t1/dt = {t1:g}/{dt:g} gives {steps} steps, more than 2^31 - 1 = {2**31 - 1}; "
+            f"the longest t1 at this dt is {(2**31 - 1) * dt:g}"
+        )
     return steps
 
 
@@ -228,4 +233,6 @@ def _check_int(name: str, value, *, minimum: int) -> int:
         value = as_int
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if value > 2**31 - 1:  # the engine's loop counter is int32
+        raise ValueError(f"{name} must be <= 2^31 - 1 = {2**31 - 1}, got {value}")
     return value

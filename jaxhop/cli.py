@@ -8,7 +8,13 @@ module turns that dict into output: one JSON object on stdout with ``--json``, o
 short human-readable table.
 
 Bad input — a :class:`UsageError`, a ``ValueError`` raised by argument validation, or an
-argparse error — exits with code 2 and one line on stderr, never a traceback.
+argparse error — exits with code 2 and one line on stderr, never a traceback. Checked before
+any work starts: every size against the memory budget (:func:`memory_budget`,
+:func:`check_memory`), step counts against the int32 limit (:func:`check_count`), seeds
+(:func:`seed`: any integer, reduced modulo 2³²), and ``--out`` (an existing file, or a
+directory that cannot be created or written, is refused). A run that fails at run time (a
+diverged training: ``FloatingPointError``; the accelerator out of memory) exits with code 1
+and one line on stderr saying what to change.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ import argparse
 import importlib
 import json
 import math
+import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,9 +39,23 @@ __all__ = [
     "add_command",
     "add_output_options",
     "check_positive",
+    "check_count",
+    "check_memory",
+    "memory_budget",
+    "seed",
+    "integer",
     "save_figure",
     "to_jsonable",
+    "INT32_MAX",
+    "MEMORY_BUDGET_ENV",
 ]
+
+INT32_MAX = 2**31 - 1
+"""The largest step count a subcommand accepts (JAX loop counters are int32)."""
+
+MEMORY_BUDGET_ENV = "JAXHOP_MEMORY_BUDGET"
+"""Environment variable overriding :func:`memory_budget`: bytes, or a number with a suffix
+``K``, ``M``, ``G``, ``T`` (powers of 1024), e.g. ``JAXHOP_MEMORY_BUDGET=64G``."""
 
 # Modules that contribute subcommands, in the order `jaxhop --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -56,17 +79,27 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401 - argparse API
         raise UsageError(f"{self.prog}: {message}")
 
+    def _get_values(self, action, arg_strings):
+        # argparse drops a value "--" (``--kappa=--``) and hands the action an empty list
+        if arg_strings == ["--"] and action.nargs is None and action.option_strings:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected a value, got '--'")
+        return super()._get_values(action, arg_strings)
 
-def add_output_options(parser: argparse.ArgumentParser, *, default_out: str | None = None):
-    """Add the options every subcommand shares: ``--json``, ``--out``, ``--quiet``."""
+
+def add_output_options(
+    parser: argparse.ArgumentParser, *, default_out: str | None = None, writes: bool = True
+):
+    """Add the options every subcommand shares: ``--json``, ``--quiet`` and, for commands
+    that write files (`writes`), ``--out``."""
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None if default_out is None else Path(default_out),
-        help="directory for figures and data"
-        + (f" (default {default_out})" if default_out else ""),
-    )
+    if writes:
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=None if default_out is None else Path(default_out),
+            help="directory for figures and data"
+            + (f" (default {default_out})" if default_out else ""),
+        )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -78,15 +111,17 @@ def add_command(
     help: str,
     description: str,
     default_out: str | None = None,
+    writes: bool = True,
     **defaults: Any,
 ) -> argparse.ArgumentParser:
     """Add the subcommand `name`, run by ``handler(args)``, with the shared output options.
 
-    Returns the new parser, for the command's own arguments; `defaults` are extra namespace
-    values its handler reads.
+    A command that writes no file passes ``writes=False`` and gets no ``--out``. Returns the
+    new parser, for the command's own arguments; `defaults` are extra namespace values its
+    handler reads.
     """
     parser = subparsers.add_parser(name, help=help, description=description)
-    add_output_options(parser, default_out=default_out)
+    add_output_options(parser, default_out=default_out, writes=writes)
     parser.set_defaults(handler=handler, **defaults)
     return parser
 
@@ -105,6 +140,130 @@ def check_positive(name: str, value: float, *, strict: bool = True, integer: boo
         kind = "integer" if integer else "number"
         bound = "> 0" if strict else ">= 0"
         raise UsageError(f"{name} must be a finite {kind} {bound} (got {value})")
+
+
+def check_count(name: str, value: int, *, lo: int = 1, hi: int = INT32_MAX) -> int:
+    """Raise :class:`UsageError` unless ``lo ≤ value ≤ hi`` (default: a step count that fits
+    the int32 loop counter); return `value`."""
+    if not lo <= value <= hi:
+        raise UsageError(f"{name} must be an integer in [{lo}, {hi}] (got {value})")
+    return value
+
+
+def _parse_bytes(text: str) -> int:
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMGT]?)i?B?\s*", text)
+    if match is None:
+        raise UsageError(
+            f"{MEMORY_BUDGET_ENV} must be a byte count such as 8000000000 or 8G (got {text!r})"
+        )
+    number, unit = match.groups()
+    value = float(number) * 1024 ** "_KMGT".index(unit or "_")
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(f"{MEMORY_BUDGET_ENV} must be > 0 (got {text!r})")
+    return int(value)
+
+
+def _available_memory() -> int:
+    try:  # Linux: what can be allocated without swapping
+        with open("/proc/meminfo") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(0.8 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 8 * 2**30
+
+
+def memory_budget() -> int:
+    """Bytes a subcommand may plan to use: ``$JAXHOP_MEMORY_BUDGET`` when set (e.g. ``64G``),
+    otherwise the memory available now (``MemAvailable`` of ``/proc/meminfo``; 80% of the
+    physical memory where that is unknown)."""
+    text = os.environ.get(MEMORY_BUDGET_ENV)
+    return _available_memory() if text is None or not text.strip() else _parse_bytes(text)
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.3g} GiB"
+
+
+def check_memory(
+    name: str,
+    value: int,
+    need: Callable[[int], float],
+    *,
+    lo: int = 1,
+    allowed: Callable[[int], int] | None = None,
+) -> None:
+    """Raise :class:`UsageError` if ``need(value)`` bytes exceed :func:`memory_budget`.
+
+    `need` must grow with its argument; the message names `name`, the estimate, the budget
+    and the largest value in ``[lo, value]`` that fits (found by bisection; ``allowed(v)``
+    rounds it down to a value the argument accepts, e.g. a power of two), and how to raise
+    the budget.
+    """
+    budget = memory_budget()
+    estimate = need(value)
+    if estimate <= budget:
+        return
+    hint = f"set {MEMORY_BUDGET_ENV} (bytes, e.g. 64G) to change the budget"
+    if need(lo) > budget:
+        raise UsageError(
+            f"{name} {value} needs about {_gib(estimate)}, more than the memory budget of "
+            f"{_gib(budget)}, and even {name} {lo} does not fit with the other arguments; {hint}"
+        )
+    good, bad = lo, value
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        good, bad = (mid, bad) if need(mid) <= budget else (good, mid)
+    good = good if allowed is None else allowed(good)
+    raise UsageError(
+        f"{name} {value} needs about {_gib(estimate)}, more than the memory budget of "
+        f"{_gib(budget)}; the largest {name} that fits is {good} ({hint})"
+    )
+
+
+def seed(text: str) -> int:
+    """argparse type of ``--seed``: any integer, reduced modulo 2³² (documented: JAX builds
+    its default 32-bit key from those bits, so seeds that differ by a multiple of 2³² give the
+    same stream; ``0 … 2³² − 1`` are unchanged)."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
+    return value % 2**32
+
+
+def _check_out(out: Path) -> None:
+    # --out must be a directory that exists or can be created, and that takes a file: checked
+    # (and created) before any work, so that a bad --out never costs a run.
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UsageError(f"--out {out} is not a writable directory ({reason})") from None
+
+
+def integer(text: str) -> int:
+    """argparse type for counts: an integer, also written as ``1e6`` or ``1_000_000``."""
+    try:
+        return int(text.replace("_", ""), 10)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value.is_integer()):
+        raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})")
+    return int(value)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -181,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jaxhop`` console script; returns the exit code."""
     parser = build_parser()
@@ -190,14 +354,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         handler: Callable[[argparse.Namespace], dict] = args.handler
+        if getattr(args, "out", None) is not None:
+            _check_out(args.out)
         result = handler(args)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except FloatingPointError as error:  # a run that diverged: not bad input, exit 1
+        print(f"error: {_one_line(error)}", file=sys.stderr)
+        return 1
     except ValueError as error:  # argument validation inside the library
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(
+            f"error: out of memory; use smaller sizes or a lower {MEMORY_BUDGET_ENV}",
+            file=sys.stderr,
+        )
+        return 1
+    except RuntimeError as error:  # XLA allocation failures surface as runtime errors
+        if "RESOURCE_EXHAUSTED" not in str(error):
+            raise
+        print(
+            f"error: the accelerator ran out of memory ({_one_line(error)[:200]}); use smaller "
+            f"sizes or a lower {MEMORY_BUDGET_ENV}",
+            file=sys.stderr,
+        )
+        return 1
     if result is None:
         return 0
     if getattr(args, "json", False):

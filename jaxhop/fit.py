@@ -20,19 +20,26 @@ import jax.numpy as jnp
 import optax
 from jaxtyping import Array, Bool, Float, Int, PyTree
 
-__all__ = ["FitResult", "fit"]
+from ._checks import check_int, check_real
+
+__all__ = ["FitResult", "fit", "MAX_HISTORY"]
+
+MAX_HISTORY = 10_000
+"""The default number of losses :func:`fit` records: a fit that may run up to 10⁹ steps but
+stops after 7 allocates a history of ``min(steps, MAX_HISTORY)`` entries, not of 10⁹."""
 
 
 class FitResult(eqx.Module):
     """Outcome of :func:`fit`.
 
-    **Fields:** `params` (the fitted pytree), `losses` (loss before each step; entries after
-    the stop are NaN), `steps` (optimizer steps taken), `loss` (final loss), `converged`
-    (whether ``loss ≤ tol`` was reached).
+    **Fields:** `params` (the fitted pytree), `losses` (the loss before each of the first
+    ``history`` steps; entries after the stop are NaN, steps past ``history`` are not
+    recorded), `steps` (optimizer steps taken), `loss` (final loss), `converged` (whether
+    ``loss ≤ tol`` was reached, and the final loss is finite).
     """
 
     params: PyTree
-    losses: Float[Array, " max_steps"]
+    losses: Float[Array, " history"]
     steps: Int[Array, ""]
     loss: Float[Array, ""]
     converged: Bool[Array, ""]
@@ -46,6 +53,7 @@ def fit(
     *,
     tol: float | None = None,
     args: tuple = (),
+    history: int | None = None,
 ) -> FitResult:
     """Minimise ``loss_fn(params, *args)`` with an optax optimizer.
 
@@ -58,19 +66,26 @@ def fit(
     - `tol`: stop as soon as the loss is ``≤ tol`` (default: run all `steps`).
     - `args`: extra arguments passed to `loss_fn` (arrays in it are traced, so changing their
       values does not recompile).
+    - `history`: how many losses to record (default ``min(steps, MAX_HISTORY)``): memory is
+      bounded by it, not by the cap `steps`.
 
     **Returns:** a :class:`FitResult`. Works under ``jax.vmap`` (batch over `params`/`args`).
+    Raises ``ValueError`` for `steps` outside ``[1, 2³¹ − 1]``, a `tol` that is not a finite
+    number ``≥ 0``, or `history` outside ``[1, steps]``.
     """
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if tol is not None and not (tol >= 0):
-        raise ValueError(f"tol must be >= 0, got {tol!r}")
+    steps = check_int("steps", steps, lo=1)
+    if tol is not None:
+        check_real("tol", tol, lo=0)
+        tol = float(tol)
+    history = min(steps, MAX_HISTORY) if history is None else history
+    history = check_int("history", history, lo=1, hi=steps)
     optimizer = optax.adam(1e-2) if optimizer is None else optimizer
-    return _fit(loss_fn, optimizer, int(steps), tol, params, args)
+    return _fit(loss_fn, optimizer, steps, tol, params, args, history)
 
 
 @eqx.filter_jit
-def _fit(loss_fn, optimizer, steps, tol, params, args) -> FitResult:
+def _fit(loss_fn, optimizer, steps, tol, params, args, history=None) -> FitResult:
+    history = steps if history is None else history
     optimizer = optax.with_extra_args_support(optimizer)
     trainable, frozen = eqx.partition(params, eqx.is_inexact_array)
 
@@ -89,7 +104,7 @@ def _fit(loss_fn, optimizer, steps, tol, params, args) -> FitResult:
     def body(carry):
         i, trainable_, opt_state, _, losses = carry
         loss, grads = value_and_grad(trainable_)
-        losses = losses.at[i].set(loss)
+        losses = losses.at[i].set(loss, mode="drop")  # steps past `history`: not recorded
         # optax mixes its int32 step counters with float hyper-parameters: let it promote.
         with jax.numpy_dtype_promotion("standard"):
             updates, opt_state = optimizer.update(
@@ -105,7 +120,7 @@ def _fit(loss_fn, optimizer, steps, tol, params, args) -> FitResult:
         trainable,
         opt_state0,
         loss0,
-        jnp.full((steps,), jnp.nan, dtype),
+        jnp.full((history,), jnp.nan, dtype),
     )
     i, trainable, _, loss, losses = jax.lax.while_loop(cond, body, carry)
     return FitResult(
@@ -113,5 +128,5 @@ def _fit(loss_fn, optimizer, steps, tol, params, args) -> FitResult:
         losses=losses,
         steps=i,
         loss=loss,
-        converged=loss <= threshold,
+        converged=(loss <= threshold) & jnp.isfinite(loss),
     )

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 
-from ..cli import UsageError, add_command, check_positive, save_figure
+from ..cli import (
+    MEMORY_BUDGET_ENV,
+    UsageError,
+    add_command,
+    check_count,
+    check_memory,
+    check_positive,
+    memory_budget,
+    save_figure,
+    seed,
+)
 
-
-def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 8 * 2**30
+_PATHS = 2**14  # effective-process paths by default
 
 
 def _recall(args: argparse.Namespace) -> dict:
@@ -21,7 +25,7 @@ def _recall(args: argparse.Namespace) -> dict:
     import numpy as np
 
     from ._dynamics import num_patterns
-    from ._effective import effective_process
+    from ._effective import effective_process, effective_process_bytes
     from ._recall import _resolve_storage, recall_memory_bytes, recall_summary, simulate_recall
     from ._theory import recurrence
 
@@ -32,13 +36,20 @@ def _recall(args: argparse.Namespace) -> dict:
     check_positive("--load", args.load)
     if not (math.isfinite(args.m0) and -1 <= args.m0 <= 1):
         raise UsageError(f"--m0 must be in [-1, 1] (got {args.m0})")
+    check_count("--size", args.size, lo=2)
+    check_count("--order", args.order, lo=2, hi=64)
     for name, value in (("--trials", args.trials), ("--steps", args.steps)):
-        if value < 1:
-            raise UsageError(f"{name} must be an integer >= 1 (got {value})")
-    if args.pattern_sets < 1:
-        raise UsageError(f"--pattern-sets must be an integer >= 1 (got {args.pattern_sets})")
-    if args.paths < 1:
-        raise UsageError(f"--paths must be an integer >= 1 (got {args.paths})")
+        check_count(name, value)
+    check_count("--pattern-sets", args.pattern_sets)
+    if args.paths is not None and args.order < 3:
+        raise UsageError(
+            f"--paths sets the effective process of --order >= 3: no effect with --order "
+            f"{args.order}"
+        )
+    paths = _PATHS if args.paths is None else check_count("--paths", args.paths)
+    if args.order >= 3:
+        check_memory("--steps", args.steps, lambda t: effective_process_bytes(t, paths))
+        check_memory("--paths", paths, lambda p: effective_process_bytes(args.steps, p))
     patterns = num_patterns(args.order, args.size, args.load, args.variant)
     if 128 * patterns >= 2**31:
         raise UsageError(
@@ -58,12 +69,13 @@ def _recall(args: argparse.Namespace) -> dict:
         block_size=block,
         variant=args.variant,
     )
-    have = _physical_memory()
-    if need > 0.8 * have:
+    have = memory_budget()
+    if need > have:
         raise UsageError(
             f"--size/--load: the patterns need about {need / 2**30:.1f} GiB "
-            f"(M = {patterns}, storage {storage}), more than 80% of this machine's "
-            f"{have / 2**30:.1f} GiB; use --storage key or a smaller --size/--load"
+            f"(M = {patterns}, storage {storage}), more than the memory budget of "
+            f"{have / 2**30:.1f} GiB; use --storage key or a smaller --size/--load "
+            f"(or set {MEMORY_BUDGET_ENV})"
         )
     key = jax.random.key(args.seed)
     result = simulate_recall(
@@ -89,7 +101,7 @@ def _recall(args: argparse.Namespace) -> dict:
             args.order,
             args.steps,
             key=jax.random.fold_in(key, 1),
-            paths=args.paths,
+            paths=paths,
             variant=args.variant,
         )
         full = np.asarray(process.m, np.float64)
@@ -145,5 +157,7 @@ def register(subparsers) -> None:
     parser.add_argument("--rule", choices=("dominant", "exact"), default="dominant")
     parser.add_argument("--pattern-sets", type=int, default=10, help="independent sets")
     parser.add_argument("--storage", choices=("auto", "int8", "key"), default="auto")
-    parser.add_argument("--paths", type=int, default=2**14, help="effective-process paths")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--paths", type=int, default=None, help=f"effective-process paths, n >= 3 ({_PATHS})"
+    )
+    parser.add_argument("--seed", type=seed, default=0, help="any integer, mod 2^32")

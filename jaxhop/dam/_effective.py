@@ -38,12 +38,13 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from .._checks import check_real, nan_unless
 from .._integrate import integrate
 from .._random import fast_key
 from ._dynamics import kappa
 from ._theory import noise_coefficients, response_coefficients
 
-__all__ = ["EffectiveProcess", "effective_process"]
+__all__ = ["EffectiveProcess", "effective_process", "effective_process_bytes"]
 
 
 class EffectiveProcess(eqx.Module):
@@ -142,14 +143,26 @@ def effective_process(
     variant: str = "krotov",
 ) -> EffectiveProcess:
     """Solve the effective process for ``steps`` parallel steps by Monte Carlo over `paths`
-    sample paths (α' = `load`; float64 when ``jax_enable_x64`` is on)."""
+    sample paths (α' = `load`; float64 when ``jax_enable_x64`` is on).
+
+    Domain: ``m0 ∈ [−1, 1]``, finite ``load > 0``, integer ``order ≥ 3``, integers
+    ``steps, paths ≥ 1``; concrete arguments outside it raise ``ValueError``, traced `m0` or
+    `load` outside it give NaN in every field. Memory grows as ``2 steps² paths`` bytes (the
+    int8 path histories): see :func:`effective_process_bytes`.
+    """
     kappa(order, variant)
     if order < 3:
         raise ValueError("order must be >= 3: n = 2 needs the full GFA (not implemented)")
     for name, value in (("steps", steps), ("paths", paths)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    check_real("m0", m0, lo=-1, hi=1)
+    check_real("load", load, lo=0, lo_open=True)
     dtype = jnp.result_type(float)
+    m0 = jnp.asarray(m0, dtype)
+    load = jnp.asarray(load, dtype)
+    valid = jnp.isfinite(load) & (load > 0) & (jnp.abs(m0) <= 1)
+    m0, load = jnp.where(valid, m0, 0.0), jnp.where(valid, load, 1.0)
     params = _Params(
         jnp.asarray(load, dtype) / kappa(order, variant),
         jnp.asarray(noise_coefficients(order, variant), dtype),
@@ -157,7 +170,16 @@ def effective_process(
         order,
         steps,
     )
-    return _solve(params, jnp.asarray(m0, dtype), key, paths)
+    result = _solve(params, m0, key, paths)
+    return jax.tree_util.tree_map(lambda x: nan_unless(valid, x), result)
+
+
+def effective_process_bytes(steps: int, paths: int) -> int:
+    """Estimated peak bytes of :func:`effective_process`: the int8 histories ``H`` and ``Hc``
+    (``(2 steps + 1)(steps + 1) paths``), three float path arrays and four
+    ``(steps + 1)²`` matrices (float64 counted, the larger case)."""
+    t, p = int(steps), int(paths)
+    return (2 * t + 1) * (t + 1) * p + 3 * 8 * t * p + 4 * 8 * (t + 1) ** 2
 
 
 @eqx.filter_jit

@@ -22,6 +22,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 from numpy.polynomial import hermite_e
 
+from .._checks import check_int, check_real, nan_unless
 from ._dynamics import kappa
 
 __all__ = [
@@ -60,22 +61,37 @@ def response_coefficients(order: int, variant: str = "krotov") -> np.ndarray:
     return (order - 1) ** 2 * hermite_weights(order - 2)
 
 
-def _check(order, load):
+def _check(order, load, m0=None):
+    # Concrete arguments: order an integer >= 2, load finite > 0, m0 in [-1, 1].
     if isinstance(order, bool) or not isinstance(order, int) or order < 2:
         raise ValueError(f"order must be an integer >= 2, got {order!r}")
-    if not (isinstance(load, (int, float)) and math.isfinite(load) and load > 0):
-        if not isinstance(load, jax.Array):
-            raise ValueError(f"load must be a finite number > 0, got {load!r}")
+    check_real("load", load, lo=0, lo_open=True)
+    if m0 is not None:
+        check_real("m0", m0, lo=-1, hi=1)
+
+
+def _valid(load, m0):
+    # Traced arguments: where this is False the results are NaN.
+    return jnp.isfinite(load) & (load > 0) & (jnp.abs(m0) <= 1)
 
 
 def recurrence(
     m0: ArrayLike, load: float | Float[Array, ""], order: int, steps: int
 ) -> Float[Array, " steps_plus_1"]:
-    """Γ = 0 recurrence ``m(t+1) = erf(m(t)^{n−1}/√(2α'))``, t = 0 … steps (α' = `load`)."""
-    _check(order, load)
+    """Γ = 0 recurrence ``m(t+1) = erf(m(t)^{n−1}/√(2α'))``, t = 0 … steps (α' = `load`).
+
+    Domain: integer ``order ≥ 2``, finite ``load > 0``, overlap ``m0 ∈ [−1, 1]``, integer
+    ``0 ≤ steps < 2³¹``; concrete arguments outside it raise ``ValueError``, traced ones give
+    NaN.
+    """
+    _check(order, load, m0)
+    steps = check_int("steps", steps, lo=0)
     dtype = jnp.result_type(float)
     m0 = jnp.asarray(m0, dtype)
-    scale = jnp.sqrt(2 * jnp.asarray(load, dtype))
+    load = jnp.asarray(load, dtype)
+    valid = _valid(load, m0)
+    m0 = nan_unless(valid, m0)
+    scale = jnp.sqrt(2 * jnp.where(valid, load, 1.0))
 
     def body(m, _):
         nxt = jax.scipy.special.erf(m ** (order - 1) / scale)
@@ -122,11 +138,18 @@ def two_step(
     order: int,
     variant: str = "krotov",
 ) -> tuple[Float[Array, ""], Float[Array, ""], Float[Array, ""]]:
-    """``(m1, m2, Γ(1,0))`` of the effective process in closed form (module docstring)."""
-    _check(order, load)
+    """``(m1, m2, Γ(1,0))`` of the effective process in closed form (module docstring).
+
+    Domain as :func:`recurrence` (``m0 ∈ [−1, 1]``, finite ``load > 0``); traced arguments
+    outside it give NaN.
+    """
+    _check(order, load, m0)
     dtype = jnp.result_type(float)
     m0 = jnp.asarray(m0, dtype)
     load = jnp.asarray(load, dtype)
+    valid = _valid(load, m0)
+    m0 = nan_unless(valid, m0)
+    load = jnp.where(valid, load, 1.0)
     alpha = load / kappa(order, variant)
     scale = jnp.sqrt(2 * load)
     m1 = jax.scipy.special.erf(m0 ** (order - 1) / scale)

@@ -19,12 +19,13 @@ and mapped over with ``jax.vmap`` (the phase diagram does).
 from __future__ import annotations
 
 import abc
-import math
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
+
+from .._checks import check_real
 
 __all__ = ["AbstractActivation", "Sigmoid", "RectTanh", "ACTIVATIONS", "make_activation"]
 
@@ -55,10 +56,9 @@ class AbstractActivation(eqx.Module):
 
 
 def _check(rho, threshold):
-    if isinstance(rho, (int, float)) and not rho > 0:
-        raise ValueError(f"rho must be > 0, got {rho!r}")
-    if isinstance(threshold, (int, float)) and not math.isfinite(threshold):
-        raise ValueError(f"threshold must be finite, got {threshold!r}")
+    # concrete values only (traced ones pass): gain finite > 0, threshold finite
+    check_real("rho", rho, lo=0, lo_open=True)
+    check_real("threshold", threshold)
 
 
 def _xlogx(x):

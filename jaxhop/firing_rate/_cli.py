@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from ..cli import UsageError, add_command, save_figure
+from ..cli import UsageError, add_command, check_count, check_memory, save_figure
 
 _Q = 0.2  # coding level of the deterministic pattern set (docs/firing_rate.md)
 
@@ -21,8 +21,11 @@ def _phase_diagram(args: argparse.Namespace) -> dict:
             f"--size must be a positive multiple of {step} (q = {_Q}: q²N and q(1-q)N must be "
             f"integers for the exact-overlap patterns), got {args.size}"
         )
-    if args.chunk_size is not None and args.chunk_size < 1:
-        raise UsageError(f"--chunk-size must be an integer >= 1 (got {args.chunk_size})")
+    check_count("--size", args.size, lo=step)
+    # the patterns (N × P, float32 and the float64 host copy it is built from), a few times
+    check_memory("--size", args.size, lambda n: 4 * 12 * n * (round(1 / _Q) + 1), lo=step)
+    if args.chunk_size is not None:
+        check_count("--chunk-size", args.chunk_size)
     start = time.perf_counter()
     diagram = phase_diagram(
         args.activation, args.gamma, size=args.size, q=_Q, chunk_size=args.chunk_size

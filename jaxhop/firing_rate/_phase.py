@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
+from .._checks import check_int, check_real
 from ._activations import ACTIVATIONS, make_activation
 from ._design import GAMMA_SETTINGS, synaptic_design
 from ._patterns import exact_overlap_patterns
@@ -132,13 +133,22 @@ def phase_diagram(
 ) -> PhaseDiagram:
     """The (x*, ρ) phase diagram for deterministic patterns (``exact_overlap_patterns(size,
     q)``), activation ``"sigmoid"`` or ``"rect-tanh"`` and design setting `gamma`
-    (``"negative"``: a = −0.3, b = 0.95; ``"positive"``: a = 0.1, b = 0.95)."""
+    (``"negative"``: a = −0.3, b = 0.95; ``"positive"``: a = 0.1, b = 0.95).
+
+    Raises ``ValueError`` for gains `rho` that are not finite and ``> 0``, thresholds
+    `x_star` that are not finite, a `q` outside ``(0, 1)``, or a `size` that is not a
+    positive integer (its multiples are checked by :func:`exact_overlap_patterns`).
+    """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     if gamma not in GAMMA_SETTINGS:
         raise ValueError(f"gamma must be one of {tuple(GAMMA_SETTINGS)}, got {gamma!r}")
     if chunk_size is not None and (isinstance(chunk_size, bool) or chunk_size < 1):
         raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    size = check_int("size", size, lo=1)
+    check_real("q", q, lo=0, hi=1, lo_open=True, hi_open=True)
+    check_real("x_star", X_STAR_GRID if x_star is None else x_star)
+    check_real("rho", RHO_GRID if rho is None else rho, lo=0, lo_open=True)
     a, b = GAMMA_SETTINGS[gamma]
     patterns = exact_overlap_patterns(size, q)
     dtype = patterns.dtype

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from .._checks import check_int, check_real
 from ._activations import make_activation
 from ._design import GAMMA_SETTINGS
 from ._dynamics import simulate
@@ -92,7 +93,21 @@ def retrieval_experiment(
     save_every: int = 10,
 ) -> RetrievalResult:
     """Run the retrieval experiment (defaults: the published settings, 100 cues per memory and
-    100 non-stored cues). ``x(0)`` is the cue itself (rates in {0, 1})."""
+    100 non-stored cues). ``x(0)`` is the cue itself (rates in {0, 1}).
+
+    Raises ``ValueError`` for a gain `rho` not finite ``> 0``, a threshold `x_star` not
+    finite, `keep` or `q` outside ``(0, 1]`` / ``(0, 1)``, `t1`/`dt` not finite ``> 0``,
+    `size`, `num_memories`, `save_every` not positive integers.
+    """
+    check_real("rho", rho, lo=0, lo_open=True)
+    check_real("x_star", x_star)
+    check_real("keep", keep, lo=0, hi=1, lo_open=True)
+    check_real("q", q, lo=0, hi=1, lo_open=True, hi_open=True)
+    check_real("t1", t1, lo=0, lo_open=True)
+    check_real("dt", dt, lo=0, lo_open=True)
+    for name, value in (("size", size), ("num_memories", num_memories)):
+        check_int(name, value, lo=1)
+    check_int("save_every", save_every, lo=1)
     for name, value in (("cues_per_memory", cues_per_memory), ("non_stored", non_stored)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be an integer >= 0, got {value!r}")

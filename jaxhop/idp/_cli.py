@@ -7,7 +7,24 @@ import math
 
 import numpy as np
 
-from ..cli import UsageError, add_command, check_positive, save_figure
+from ..cli import (
+    INT32_MAX,
+    UsageError,
+    add_command,
+    check_count,
+    check_memory,
+    check_positive,
+    save_figure,
+    seed,
+)
+
+_SAVE_EVERY = 5  # sequential_retrieval's default: states saved every 5 Euler steps
+
+
+def _sequence_bytes(size: int, memories: int, saves: int) -> int:
+    # the memories (float32 on the device; int64 and float64 while built on the host), the
+    # state and noise of one step, and the saved trajectory of (y, α) (float32, then float64)
+    return 24 * size * memories + 32 * (size + memories) + 12 * saves * (size + memories)
 
 
 def _sequence(args: argparse.Namespace) -> dict:
@@ -27,10 +44,34 @@ def _sequence(args: argparse.Namespace) -> dict:
         raise UsageError(
             f"--memories must be in [1, size - 1 = {args.size - 1}] (got {args.memories})"
         )
-    if args.max_events < 1:
-        raise UsageError(f"--max-events must be an integer >= 1 (got {args.max_events})")
+    check_count("--max-events", args.max_events, hi=2**24)
+    if args.method == "adiabatic" and args.dt is not None:
+        raise UsageError("--dt sets the Euler step: it has no effect with --method adiabatic")
     if args.dt is not None and not (math.isfinite(args.dt) and 0 < args.dt <= args.eps / 2):
         raise UsageError(f"--dt must be in (0, eps/2 = {args.eps / 2:g}] (got {args.dt})")
+    pow2 = lambda n: 1 << (n.bit_length() - 1)  # noqa: E731 - largest power of two <= n
+    check_memory(
+        "--size", args.size, lambda n: _sequence_bytes(n, args.memories, 0), lo=2, allowed=pow2
+    )
+    saves = 0
+    if args.method == "euler":
+        dt = args.eps / 5 if args.dt is None else args.dt
+        steps = round(args.time / dt)
+        if steps > INT32_MAX:
+            raise UsageError(
+                f"--time/--dt: {args.time:g}/{dt:g} = {steps} Euler steps, more than the "
+                f"int32 limit {INT32_MAX}; the longest --time at this step is "
+                f"{INT32_MAX * dt:g}"
+            )
+        saves = -(-steps // _SAVE_EVERY) + 1
+        check_memory(
+            "Euler steps (--time/--dt)",
+            steps,
+            lambda n: _sequence_bytes(args.size, args.memories, n // _SAVE_EVERY + 2),
+        )
+    check_memory(
+        "--size", args.size, lambda n: _sequence_bytes(n, args.memories, saves), lo=2, allowed=pow2
+    )
     hadamard_memories(args.size, args.memories)  # same checks, library wording
     events, sol = _retrieval.sequential_retrieval(
         args.kappa,
@@ -90,7 +131,7 @@ def register(subparsers) -> None:
     parser.add_argument("--time", type=float, default=10.0, help="run length (euler)")
     parser.add_argument("--dt", type=float, default=None, help="Euler step (default ε/5)")
     parser.add_argument("--noise", type=float, default=1e-6, help="fast-layer noise σ")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed")
+    parser.add_argument("--seed", type=seed, default=0, help="noise seed (any integer, mod 2^32)")
     parser.add_argument(
         "--method",
         choices=("euler", "adiabatic"),

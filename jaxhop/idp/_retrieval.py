@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from .._checks import check_int, check_real
 from .._integrate import Solution
 from ._events import SequenceEvents, adiabatic_events, extract_events
 from ._sequence import SequenceNetwork, sequence_init, simulate_sequence
@@ -40,10 +41,13 @@ def sequential_retrieval(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if not kappa > 0:
-        raise ValueError(f"kappa must be > 0, got {kappa!r}")
-    if not z0 > 0:
-        raise ValueError(f"z0 must be > 0, got {z0!r}")
+    check_real("kappa", kappa, lo=0, lo_open=True)
+    check_real("z0", z0, lo=0, lo_open=True)
+    check_real("eps", eps, lo=0, lo_open=True)
+    check_real("noise", noise, lo=0)
+    check_real("t1", t1, lo=0, lo_open=True)
+    check_int("max_events", max_events, lo=1)
+    check_int("save_every", save_every, lo=1)
     network = SequenceNetwork.hadamard(
         kappa, size=size, num_memories=num_memories, eps=eps, noise=noise
     )

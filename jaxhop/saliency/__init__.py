@@ -22,6 +22,7 @@ from ._fit import (
 from ._map import (
     COLLAPSE as COLLAPSE,
     DECAY as DECAY,
+    INVALID as INVALID,
     KAPPA_CRITICAL as KAPPA_CRITICAL,
     PERIODIC as PERIODIC,
     REGIMES as REGIMES,

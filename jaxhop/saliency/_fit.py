@@ -24,7 +24,8 @@ import numpy as np
 import optax
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
-from ..fit import fit
+from .._checks import check_int, check_real
+from ..fit import MAX_HISTORY, fit
 from . import _map as saliency
 
 __all__ = [
@@ -41,7 +42,7 @@ class KappaFit(eqx.Module):
 
     kappa: Float[Array, ...]
     period: Float[Array, ...]
-    losses: Float[Array, "... max_steps"]
+    losses: Float[Array, "... history"]
     steps: Int[Array, ...]
     converged: Bool[Array, ...]
 
@@ -89,19 +90,20 @@ def fit_kappa_to_period(
     ``|ΔT| ≤ tol``. ``target`` may be an array: all targets are fitted in one vmapped call.
     Compare with the closed form :func:`jaxhop.saliency.kappa_for_period`.
 
-    Raises ``ValueError`` for targets that no gain reaches (``T ≤ ln 2``, non-finite).
-    Compiled once per target shape and optimizer: pass the same optimizer object to reuse
-    the compilation across calls.
+    Raises ``ValueError`` for targets that no gain reaches (``T ≤ ln 2``, non-finite), a
+    `tol` that is not a finite number ``≥ 0``, a `kappa0` that is not finite and ``> 4``, or
+    `steps` outside ``[1, 2³¹ − 1]``. ``losses`` holds the first ``min(steps, 10⁴)`` losses
+    (:data:`jaxhop.fit.MAX_HISTORY`). Compiled once per target shape and optimizer: pass the
+    same optimizer object to reuse the compilation across calls.
     """
     _check_period_targets(target)
-    if not kappa0 > 4:
-        raise ValueError(f"kappa0 must be > 4 (periodic regime), got {kappa0!r}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    check_real("kappa0", kappa0, lo=4, lo_open=True)
+    steps = check_int("steps", steps, lo=1)
+    check_real("tol", tol, lo=0)
     target = jnp.asarray(target, dtype=jnp.result_type(float))
     optimizer = _default_lbfgs() if optimizer is None else optimizer
     raw0 = jnp.full(target.shape, math.log(kappa0 - 4), target.dtype)
-    return _fit_periods(raw0, target, optimizer, int(steps), float(tol))
+    return _fit_periods(raw0, target, optimizer, steps, float(tol), min(steps, MAX_HISTORY))
 
 
 @functools.cache
@@ -111,9 +113,9 @@ def _default_lbfgs() -> optax.GradientTransformation:
 
 
 @eqx.filter_jit
-def _fit_periods(raw0, target, optimizer, steps, tol) -> KappaFit:
+def _fit_periods(raw0, target, optimizer, steps, tol, history) -> KappaFit:
     def one(raw, t):
-        return fit(_period_loss, raw, optimizer, steps, tol=tol * tol, args=(t,))
+        return fit(_period_loss, raw, optimizer, steps, tol=tol * tol, args=(t,), history=history)
 
     batched = one
     for _ in range(target.ndim):
@@ -146,12 +148,19 @@ def fit_kappa_to_dwell_times(
     """Fit κ so that the map's first ``n`` dwell times ``ln Z_t`` (from ``Z_0 = z0``) match
     ``target_dwells`` in mean square; gradients flow through the iterated map (the orbit runs
     on the shared engine). ``kappa`` is kept above 4 as in :func:`fit_kappa_to_period`.
+
+    Raises ``ValueError`` unless `target_dwells` is a non-empty 1-D sequence of finite
+    numbers, `z0` finite and ``> 1``, `kappa0` finite and ``> 4``, `tol` finite and ``≥ 0``
+    and `steps` in ``[1, 2³¹ − 1]``.
     """
+    check_real("target_dwells", target_dwells)
     target_dwells = jnp.asarray(target_dwells, dtype=jnp.result_type(float))
     if target_dwells.ndim != 1 or target_dwells.shape[0] < 1:
         raise ValueError("target_dwells must be a non-empty 1-D sequence")
-    if not z0 > 1:
-        raise ValueError(f"z0 must be > 1 (a retrievable first memory), got {z0!r}")
+    check_real("z0", z0, lo=1, lo_open=True)
+    check_real("kappa0", kappa0, lo=4, lo_open=True)
+    check_real("tol", tol, lo=0)
+    check_int("steps", steps, lo=1)
     optimizer = _default_lbfgs() if optimizer is None else optimizer
     raw0 = jnp.asarray(math.log(kappa0 - 4), target_dwells.dtype)
     result = fit(
@@ -196,14 +205,12 @@ def fit_kappa_to_retrievals(
     :func:`jaxhop.saliency.collapse_index` afterwards — the surrogate is an approximation
     whose error shrinks with ``temperature``.
     """
-    if isinstance(retrievals, bool) or int(retrievals) != retrievals or retrievals < 1:
-        raise ValueError(f"retrievals must be a positive integer, got {retrievals!r}")
-    if not z0 > 1:
-        raise ValueError(f"z0 must be > 1 (a retrievable first memory), got {z0!r}")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature!r}")
-    if not kappa0 > 0:
-        raise ValueError(f"kappa0 must be > 0, got {kappa0!r}")
+    # 4 k + 20 surrogate steps must fit an int32 loop counter
+    retrievals = check_int("retrievals", retrievals, lo=1, hi=(2**31 - 1 - 20) // 4)
+    check_real("z0", z0, lo=1, lo_open=True)
+    check_real("temperature", temperature, lo=0, lo_open=True)
+    check_real("kappa0", kappa0, lo=0, lo_open=True)
+    check_int("steps", steps, lo=1)
     dtype = jnp.result_type(float)
     optimizer = optax.adam(0.02) if optimizer is None else optimizer
     max_steps = 4 * int(retrievals) + 20

@@ -35,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
+from .._checks import check_int, check_real, is_traced
 from .._integrate import integrate
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "PERIODIC",
     "COLLAPSE",
     "DECAY",
+    "INVALID",
     "REGIMES",
     "saliency_map",
     "fixed_points",
@@ -71,6 +73,11 @@ DECAY = 2
 REGIMES = ("periodic", "collapse", "decay")
 """Names of the regime codes returned by :func:`regime`."""
 
+INVALID = -1
+"""Sentinel of the integer-valued functions (:func:`regime`, :func:`retrievals`) under ``jit``
+for inputs outside the domain (κ or ``Z_0`` non-finite or ``≤ 0``); concrete inputs there
+raise ``ValueError`` instead."""
+
 Scalar = Float[ArrayLike, "..."]
 One = Float[ArrayLike, ""]
 
@@ -82,25 +89,58 @@ def _float(x) -> Array:
     return x
 
 
+def _check_domain(kappa, z0=None) -> None:
+    # Concrete arguments: the map is defined for finite κ > 0 and Z > 0.
+    check_real("kappa", kappa, lo=0, lo_open=True)
+    if z0 is not None:
+        check_real("z0", z0, lo=0, lo_open=True)
+
+
+def _in_domain(kappa, z0=None) -> Array:
+    # Traced arguments: where this is False the result is NaN (or INVALID).
+    ok = jnp.isfinite(kappa) & (kappa > 0)
+    if z0 is not None:
+        ok = ok & jnp.isfinite(z0) & (z0 > 0)
+    return ok
+
+
+def _check_count(name: str, n) -> None:
+    if is_traced(n):
+        return
+    values = np.asarray(n)
+    if values.ndim == 0 and not isinstance(n, (np.ndarray, jax.Array)):
+        check_int(name, n, lo=0)
+        return
+    check_real(name, values, lo=0)
+    if not np.all(np.asarray(values, np.float64) == np.floor(np.asarray(values, np.float64))):
+        raise ValueError(f"{name} must hold integers >= 0; got {n!r}")
+
+
 def min_period() -> float:
     """``ln 2``: the shortest period any gain gives (``T_∞(4) = ln 2``)."""
     return math.log(2.0)
 
 
 def saliency_map(kappa: Scalar, z: Scalar) -> Float[Array, ...]:
-    """One step of the map, ``f_κ(Z) = κ(1 − 1/Z)``."""
+    """One step of the map, ``f_κ(Z) = κ(1 − 1/Z)``, for finite ``κ > 0`` and ``Z > 0``.
+
+    Concrete arguments outside that domain raise ``ValueError``; traced ones give NaN.
+    """
+    _check_domain(kappa, z)
     kappa, z = _float(kappa), _float(z)
-    return kappa * (1 - 1 / z)
+    return jnp.where(_in_domain(kappa, z), kappa * (1 - 1 / z), jnp.nan)
 
 
 def fixed_points(kappa: Scalar) -> tuple[Float[Array, ...], Float[Array, ...]]:
     """``(Z_−, Z_+) = (κ ∓ √(κ² − 4κ))/2``; both NaN for κ < 4 (no real fixed point).
 
     Differentiable for κ > 4 (``dZ_±/dκ = (1 ± (κ − 2)/√(κ² − 4κ))/2``, infinite at κ = 4).
+    Concrete κ that is not a finite number ``> 0`` raises ``ValueError``; traced, NaN.
     """
+    _check_domain(kappa)
     kappa = _float(kappa)
     disc = kappa * kappa - 4 * kappa
-    real = disc >= 0
+    real = (disc >= 0) & _in_domain(kappa)
     root = jnp.sqrt(jnp.where(real, disc, 1.0))  # safe where: no NaN gradient below 4
     nan = jnp.full_like(kappa, jnp.nan)
     return (
@@ -127,20 +167,25 @@ def period(kappa: Scalar) -> Float[Array, ...]:
 def kappa_for_period(target_period: Scalar) -> Float[Array, ...]:
     """Closed-form inverse of :func:`period`: ``κ = Z_+²/(Z_+ − 1)`` with ``Z_+ = e^T``.
 
-    Valid for ``T ≥ ln 2`` (κ ≥ 4). Concrete inputs outside that range raise ``ValueError``;
-    traced inputs (inside ``jit``) give NaN there.
+    Valid for ``ln 2 ≤ T ≤ T_max``, where ``T_max = ⌊ln(largest float)⌋`` (88 in float32,
+    709 in float64) keeps κ ≈ e^T representable. Evaluated as ``κ = Z_+ + 1 + 1/(Z_+ − 1)``
+    (the same value, without the overflow of ``Z_+²``). Concrete inputs outside the range
+    raise ``ValueError``; traced inputs (inside ``jit``) give NaN below ``ln 2`` and a
+    non-finite κ where it overflows.
     """
-    if not isinstance(target_period, jax.core.Tracer):
+    t = _float(target_period)
+    t_max = float(math.floor(math.log(float(jnp.finfo(t.dtype).max))))
+    if not is_traced(target_period):
         values = np.asarray(target_period, dtype=np.float64)
-        bad = ~np.isfinite(values) | (values < math.log(2.0) - 1e-12)
+        bad = ~np.isfinite(values) | (values < math.log(2.0) - 1e-12) | (values > t_max)
         if bad.any():
             raise ValueError(
-                f"target_period must be finite and >= ln 2 ≈ 0.693147 (the period at κ = 4); "
+                f"target_period must be a finite number in [ln 2 ≈ 0.693147, {t_max:g}] (ln 2 "
+                f"is the period at κ = 4; beyond {t_max:g} κ ≈ e^T overflows {t.dtype}); "
                 f"got {values[bad].ravel()[0]!r}"
             )
-    t = _float(target_period)
     z_plus = jnp.exp(t)
-    kappa = z_plus * z_plus / (z_plus - 1)
+    kappa = z_plus + 1 + 1 / (z_plus - 1)
     return jnp.where(t >= math.log(2.0) - 1e-7, kappa, jnp.nan)
 
 
@@ -148,13 +193,14 @@ def regime(kappa: Scalar, z0: Scalar) -> Int[Array, ...]:
     """Regime code: 0 periodic (κ ≥ 4, Z_0 ≥ Z_−), 1 collapse (κ ≥ 4, Z_0 < Z_−), 2 decay.
 
     ``Z_0 = Z_−`` exactly is the unstable fixed point and never collapses: it counts as
-    periodic. See :data:`REGIMES` for names.
+    periodic. See :data:`REGIMES` for names. Domain: finite ``κ > 0``, ``Z_0 > 0``; concrete
+    arguments outside it raise ``ValueError``, traced ones give :data:`INVALID` (−1).
     """
+    _check_domain(kappa, z0)
     kappa, z0 = _float(kappa), _float(z0)
     z_minus, _ = fixed_points(kappa)
-    return jnp.where(
-        kappa < KAPPA_CRITICAL, DECAY, jnp.where(z0 >= z_minus, PERIODIC, COLLAPSE)
-    ).astype(jnp.int32)
+    code = jnp.where(kappa < KAPPA_CRITICAL, DECAY, jnp.where(z0 >= z_minus, PERIODIC, COLLAPSE))
+    return jnp.where(_in_domain(kappa, z0), code, INVALID).astype(jnp.int32)
 
 
 def collapse_index(kappa: Scalar, z0: Scalar) -> Float[Array, ...]:
@@ -173,7 +219,10 @@ def collapse_index(kappa: Scalar, z0: Scalar) -> Float[Array, ...]:
 
     All clipped at 0 (``Z_0 ≤ 1`` gives 0). Returned as a float so that ``inf`` can mark the
     periodic regime. Agrees with :func:`retrievals` (a test); not differentiable (integer).
+    Domain: finite ``κ > 0``, ``Z_0 > 0``; concrete arguments outside it raise
+    ``ValueError``, traced ones give NaN.
     """
+    _check_domain(kappa, z0)
     kappa, z0 = _float(kappa), _float(z0)
     z_minus, z_plus = fixed_points(kappa)
     above = kappa > KAPPA_CRITICAL
@@ -201,7 +250,7 @@ def collapse_index(kappa: Scalar, z0: Scalar) -> Float[Array, ...]:
     finite = jnp.where(above, t_above, jnp.where(at, t_at, t_below))
     finite = jnp.maximum(finite, 0.0)
     periodic = regime(kappa, z0) == PERIODIC
-    return jnp.where(periodic, jnp.inf, finite)
+    return jnp.where(_in_domain(kappa, z0), jnp.where(periodic, jnp.inf, finite), jnp.nan)
 
 
 def cumulative_time(kappa: Scalar, z0: Scalar, n: Int[ArrayLike, ...]) -> Float[Array, ...]:
@@ -216,7 +265,11 @@ def cumulative_time(kappa: Scalar, z0: Scalar, n: Int[ArrayLike, ...]) -> Float[
 
     Defined while the sequence lives (``n ≤`` :func:`collapse_index`); NaN beyond, where the
     dwell of a non-retrieved memory is meaningless. Differentiable in κ and ``Z_0``.
+    Domain: finite ``κ > 0``, ``Z_0 > 0`` and integer ``n ≥ 0``; concrete arguments outside
+    it raise ``ValueError``, traced ones give NaN.
     """
+    _check_domain(kappa, z0)
+    _check_count("n", n)
     kappa, z0 = _float(kappa), _float(z0)
     n_float = jnp.asarray(n).astype(kappa.dtype)
     z_minus, z_plus = fixed_points(kappa)
@@ -243,7 +296,8 @@ def cumulative_time(kappa: Scalar, z0: Scalar, n: Int[ArrayLike, ...]) -> Float[
 
     value = jnp.where(above, t_above, jnp.where(at, t_at, t_below))
     alive = n_float <= collapse_index(kappa, z0)
-    return jnp.where(alive, value, jnp.nan)
+    counted = (n_float >= 0) & (n_float == jnp.floor(n_float))
+    return jnp.where(alive & counted, value, jnp.nan)
 
 
 def _orbit_step(kappa, z, t, key):
@@ -259,19 +313,23 @@ def orbit(kappa: One, z0: One, steps: int) -> Float[Array, " steps_plus_1"]:
 
     The first value ``≤ 1`` (the collapse) is kept; every value after it is NaN — no memory is
     retrieved any more, so there is nothing to report. Differentiable in κ and ``Z_0`` before
-    the collapse. Runs on the shared engine with ``save_every=1``.
+    the collapse. Runs on the shared engine with ``save_every=1``. Domain: finite ``κ > 0``,
+    ``Z_0 > 0``, integer ``0 ≤ steps < 2³¹``; concrete arguments outside it raise
+    ``ValueError``, traced ones give an all-NaN orbit.
     """
-    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    steps = check_int("steps", steps, lo=0, hi=2**31 - 2)
+    _check_domain(kappa, z0)
     kappa, z0 = _float(kappa), _float(z0)
     kappa, z0 = jnp.broadcast_arrays(kappa, z0)
-    z0 = jnp.where(z0 > 0, z0, jnp.nan)  # outside the domain Z > 0
+    z0 = jnp.where(_in_domain(kappa, z0), z0, jnp.nan)  # outside the domain
     sol = integrate(_orbit_step, kappa, z0, num_steps=int(steps), save_every=1)
     return sol.ys
 
 
 def dwell_times(kappa: One, z0: One, n: int) -> Float[Array, " n"]:
-    """Dwell times ``T_k = ln Z_k`` of the first ``n`` memories (NaN after a collapse)."""
+    """Dwell times ``T_k = ln Z_k`` of the first ``n`` memories (NaN after a collapse); the
+    domain is that of :func:`orbit` with ``n ≥ 0``."""
+    n = check_int("n", n, lo=0)
     zs = orbit(kappa, z0, n - 1) if n > 0 else jnp.zeros((0,), _float(kappa).dtype)
     return jnp.where(zs > 1, jnp.log(jnp.where(zs > 0, zs, 1.0)), jnp.nan)
 
@@ -289,15 +347,18 @@ def retrievals(kappa: One, z0: One, max_steps: int) -> Int[Array, ""]:
 
     Capped at ``max_steps`` (the periodic regime, and slow decays, reach the cap). Keeps only
     the running state — O(1) memory whatever ``max_steps`` is. Agrees with
-    :func:`collapse_index` below the cap.
+    :func:`collapse_index` below the cap. Domain: finite ``κ > 0``, ``Z_0 > 0``, integer
+    ``0 ≤ max_steps < 2³¹``; concrete arguments outside it raise ``ValueError``, traced ones
+    give :data:`INVALID` (−1).
     """
-    if isinstance(max_steps, bool) or int(max_steps) != max_steps or max_steps < 0:
-        raise ValueError(f"max_steps must be a non-negative integer, got {max_steps!r}")
+    max_steps = check_int("max_steps", max_steps, lo=0)
+    _check_domain(kappa, z0)
     kappa, z0 = _float(kappa), _float(z0)
-    z0 = jnp.where(z0 > 0, z0, jnp.nan)
+    valid = _in_domain(kappa, z0)
+    z0 = jnp.where(valid, z0, jnp.nan)
     state0 = (z0, jnp.zeros(jnp.shape(z0), jnp.int32))
-    sol = integrate(_count_step, kappa, state0, num_steps=int(max_steps))
-    return sol.final[1]
+    sol = integrate(_count_step, kappa, state0, num_steps=max_steps)
+    return jnp.where(valid, sol.final[1], INVALID)
 
 
 def _soft_step(kappa, state, t, key):
@@ -314,21 +375,34 @@ def soft_retrievals(
     kappa: One,
     z0: One,
     max_steps: int,
-    temperature: float = 0.05,
+    temperature: Float[ArrayLike, ""] = 0.05,
 ) -> Float[Array, ""]:
     r"""Smooth surrogate of :func:`retrievals` for gradient fitting (ours).
 
     ``R_τ = Σ_{t<max_steps} Π_{s≤t} σ((Z_s − 1)/τ)``: each hard indicator ``[Z_s > 1]`` of the
     running product is replaced by a logistic of width τ. As τ → 0 it tends to the hard count
     (away from orbits that touch ``Z = 1``); for τ > 0 it is differentiable in κ and ``Z_0``.
+    Domain: finite ``κ > 0``, ``Z_0 > 0``, ``τ > 0``, integer ``0 ≤ max_steps < 2³¹``;
+    concrete arguments outside it raise ``ValueError``, traced ones give NaN.
     """
+    max_steps = check_int("max_steps", max_steps, lo=0)
+    _check_domain(kappa, z0)
+    check_real("temperature", temperature, lo=0, lo_open=True)
     kappa, z0 = _float(kappa), _float(z0)
     one = jnp.ones_like(z0)
-    state0 = (z0, one, jnp.zeros_like(z0), jnp.asarray(temperature, z0.dtype))
-    sol = integrate(_soft_step, kappa, state0, num_steps=int(max_steps))
-    return sol.final[2]
+    temperature = jnp.asarray(temperature, z0.dtype)
+    state0 = (z0, one, jnp.zeros_like(z0), temperature)
+    sol = integrate(_soft_step, kappa, state0, num_steps=max_steps)
+    valid = _in_domain(kappa, z0) & jnp.isfinite(temperature) & (temperature > 0)
+    return jnp.where(valid, sol.final[2], jnp.nan)
 
 
 def is_collapsed(kappa: Scalar, z0: Scalar, n: Int[ArrayLike, ...]) -> Bool[Array, ...]:
-    """Whether the sequence has collapsed within its first ``n`` memories."""
+    """Whether the sequence has collapsed within its first ``n`` memories.
+
+    Concrete arguments outside the domain of :func:`collapse_index` raise ``ValueError``;
+    under ``jit`` such inputs give ``False`` (a boolean has no NaN: check the inputs, or use
+    :func:`collapse_index`, which is NaN there).
+    """
+    _check_count("n", n)
     return collapse_index(kappa, z0) < jnp.asarray(n)

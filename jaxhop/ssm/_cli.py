@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import UsageError, add_command, check_positive
+from ..cli import UsageError, add_command, check_count, check_memory, check_positive, seed
+
+
+def _activation_bytes(sequences: int, length: int, width: int, vocab: int) -> int:
+    # Peak of one training step, estimated from the sizes: float32 activations of every layer
+    # and their gradients, about 64 values per token and channel (the delay bank, the gates,
+    # the FFT buffers), plus the logits.
+    return 4 * sequences * length * (64 * width + 4 * vocab)
 
 
 def _train(args: argparse.Namespace) -> dict:
@@ -13,10 +20,35 @@ def _train(args: argparse.Namespace) -> dict:
     from . import _models, _tasks, _train
 
     for name in ("steps", "batch", "length", "width", "vocab", "eval_size"):
-        check_positive(f"--{name.replace('_', '-')}", getattr(args, name), integer=True)
+        check_count(f"--{name.replace('_', '-')}", getattr(args, name))
     check_positive("--lr", args.lr)
     if args.vocab < 2:
         raise UsageError(f"--vocab must be an integer >= 2 (got {args.vocab})")
+    if args.per_sequence and args.task != "extended":
+        raise UsageError(
+            f"--per-sequence draws the trigger of --task extended: not with --task {args.task}"
+        )
+    if args.eval_every is not None and not 1 <= args.eval_every < args.steps:
+        raise UsageError(
+            f"--eval-every must be in [1, --steps - 1 = {args.steps - 1}] (got "
+            f"{args.eval_every}): the last step is always evaluated"
+        )
+    lengths = [args.length, *(args.test_lengths or ())]
+    for flag, count in (("--batch", args.batch), ("--eval-size", args.eval_size)):
+        check_memory(
+            flag,
+            count,
+            lambda n: max(_activation_bytes(n, t, args.width, args.vocab) for t in lengths),
+        )
+    check_memory(
+        "--length",
+        args.length,
+        lambda n: _activation_bytes(args.batch, n, args.width, args.vocab),
+        lo=3,
+    )
+    check_memory(
+        "--width", args.width, lambda n: _activation_bytes(args.batch, args.length, n, args.vocab)
+    )
     if args.task == "induction":
         if args.k is not None and args.k != 1:
             raise UsageError(f"--k is only for --task extended (got {args.k})")
@@ -33,17 +65,22 @@ def _train(args: argparse.Namespace) -> dict:
         task = make(k, length=args.length, vocab=args.vocab)
     key_model, key_train = jax.random.split(jax.random.key(args.seed))
     model = _models.make_model(args.model, key_model, task, width=args.width)
-    result = _train.train(
-        model,
-        task,
-        key=key_train,
-        steps=args.steps,
-        batch=args.batch,
-        lr=args.lr,
-        eval_size=args.eval_size,
-        eval_every=args.eval_every,
-        quiet=args.quiet or args.json,
-    )
+    try:
+        result = _train.train(
+            model,
+            task,
+            key=key_train,
+            steps=args.steps,
+            batch=args.batch,
+            lr=args.lr,
+            eval_size=args.eval_size,
+            eval_every=args.eval_every,
+            quiet=args.quiet or args.json,
+        )
+    except FloatingPointError as error:  # jaxhop.cli reports it as one line, exit code 1
+        raise FloatingPointError(
+            f"{error}; lower --lr (got {args.lr:g}, default 2e-3) or try another --seed"
+        ) from None
     out = {
         "model": args.model,
         "task": args.task,
@@ -106,7 +143,9 @@ def register(subparsers) -> None:
     train.add_argument("--vocab", type=int, default=16, help="content tokens V (default 16)")
     train.add_argument("--width", type=int, default=32, help="model width (default 32)")
     train.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
-    train.add_argument("--seed", type=int, default=0, help="model and data seed")
+    train.add_argument(
+        "--seed", type=seed, default=0, help="model and data seed (any integer, mod 2^32)"
+    )
     train.add_argument("--eval-size", type=int, default=1024, help="test sequences")
     train.add_argument("--eval-every", type=int, default=None, help="evaluate every N steps")
     train.add_argument(

@@ -1,0 +1,125 @@
+"""Argument checks shared by the public functions (a shared room: it names no family).
+
+The rule every public function follows:
+
+- with **concrete** arguments (Python numbers, NumPy or committed JAX arrays), a value outside
+  the function's domain raises ``ValueError`` naming the argument and its allowed range, before
+  any work starts;
+- with **traced** arguments (inside ``jit``, ``vmap``, ``grad``) nothing can be checked in
+  Python: the function then returns a non-finite value (NaN) or its documented sentinel where
+  an input is outside the domain, never a plausible number.
+
+:func:`is_traced` tells the two cases apart; :func:`check_real` and :func:`check_int` are the
+concrete checks (they return at once for traced values); :func:`nan_unless` is the traced
+counterpart.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Bool
+
+__all__ = ["INT32_MAX", "is_traced", "check_real", "check_int", "nan_unless"]
+
+INT32_MAX = 2**31 - 1
+"""The largest step count or size a loop counter (int32 in JAX's default mode) can hold."""
+
+
+def is_traced(value) -> bool:
+    """Whether `value` (or any leaf of it) is a JAX tracer: its value is unknown in Python."""
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(value))
+
+
+def _range_text(lo, hi, lo_open, hi_open) -> str:
+    if lo is not None and hi is not None:
+        return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f"{'>' if lo_open else '>='} {lo:g}"
+    if hi is not None:
+        return f"{'<' if hi_open else '<='} {hi:g}"
+    return "finite"
+
+
+def check_real(
+    name: str,
+    value: object,
+    *,
+    lo: float | int | None = None,
+    hi: float | int | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    finite: bool = True,
+) -> None:
+    """Raise ``ValueError`` unless every element of a concrete `value` is a real number in
+    the range given by `lo`/`hi` (closed unless `lo_open`/`hi_open`), and finite when
+    `finite`. Traced values pass unchecked (see :func:`nan_unless`)."""
+    if is_traced(value):
+        return
+    text = _range_text(lo, hi, lo_open, hi_open)
+    finite_text = "a finite number" if finite else "a number"
+    what = f"{name} must be {finite_text}" + ("" if text == "finite" else f" {text}")
+    if isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"{what}; got {value!r}")
+    try:
+        values = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what}; got {value!r}") from error
+    if values.dtype == object or not (
+        np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_)
+    ):
+        raise ValueError(f"{what}; got {value!r}")
+    if np.issubdtype(values.dtype, np.complexfloating):
+        raise ValueError(f"{what} (real); got {value!r}")
+    values = values.astype(np.float64)
+    bad = np.zeros(values.shape, bool)
+    if finite:
+        bad |= ~np.isfinite(values)
+    else:
+        bad |= np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        if lo is not None:
+            bad |= (values <= lo) if lo_open else (values < lo)
+        if hi is not None:
+            bad |= (values >= hi) if hi_open else (values > hi)
+    if bad.any():
+        raise ValueError(f"{what}; got {values[bad].ravel()[0]!r}")
+
+
+def check_int(name: str, value, *, lo: int | None = None, hi: int | None = INT32_MAX) -> int:
+    """Return `value` as a Python ``int`` if it is an integer (not a bool, not a float with a
+    fraction) in ``[lo, hi]``; otherwise raise ``ValueError`` naming `name` and the range.
+    The default upper bound is :data:`INT32_MAX` (JAX's loop counters and shapes)."""
+    if lo is not None and hi is not None:
+        text = f"an integer in [{lo}, {hi}]"
+    elif lo is not None:
+        text = f"an integer >= {lo}"
+    elif hi is not None:
+        text = f"an integer <= {hi}"
+    else:
+        text = "an integer"
+    if isinstance(value, (bool, np.bool_)) or is_traced(value):
+        raise ValueError(f"{name} must be {text} (a concrete Python int); got {value!r}")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) and value.is_integer():
+            number = int(value)
+        else:
+            raise ValueError(f"{name} must be {text}; got {value!r}") from None
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise ValueError(f"{name} must be {text}; got {number}")
+    return int(number)
+
+
+def nan_unless(ok: Bool[ArrayLike, ...], value: ArrayLike) -> Array:
+    """``value`` where `ok`, NaN elsewhere: what a function returns under ``jit`` for inputs
+    outside its domain (``value`` is cast to a floating dtype if needed)."""
+    value = jnp.asarray(value)
+    if not jnp.issubdtype(value.dtype, jnp.inexact):
+        value = value.astype(jnp.result_type(float))
+    return jnp.where(ok, value, jnp.nan)
