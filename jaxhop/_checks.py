@@ -87,7 +87,7 @@ def check_real(
         if hi is not None:
             bad |= (values >= hi) if hi_open else (values > hi)
     if bad.any():
-        raise ValueError(f"{what}; got {values[bad].ravel()[0]!r}")
+        raise ValueError(f"{what}; got {values[bad].ravel()[0].item()!r}")
 
 
 def check_int(name: str, value, *, lo: int | None = None, hi: int | None = INT32_MAX) -> int:
