@@ -13,6 +13,7 @@ from jaxhop import _workloads, cli, demo
 PACKAGE = Path(jh.__file__).parent
 FAMILIES = ("saliency", "idp", "dam", "firing_rate", "ssm")
 SHARED = [
+    PACKAGE / "_checks.py",
     PACKAGE / "_integrate.py",
     PACKAGE / "_random.py",
     PACKAGE / "_progress.py",
