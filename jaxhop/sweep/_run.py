@@ -52,7 +52,7 @@ from ._store import (
     Store,
     SweepBusyError,  # noqa: F401 (documented here)
     SweepResult,
-    SweepStatus,  # noqa: F401
+    SweepStatus,
     assemble,
     count_nonfinite,
     missing_ranges,
@@ -306,7 +306,7 @@ def sweep(
     nonfinite: str = "report",
     quiet: bool = False,
     desc: str = "sweep",
-) -> SweepResult:
+) -> SweepResult | SweepStatus:
     """Evaluate ``fn`` at every point of ``grid``: vmapped, chunked, sharded, resumable.
 
     **Arguments:**
