@@ -77,7 +77,9 @@ def test_chunk_over_memory_budget_says_what_fits():
     assert 1 <= fits <= budget // 4000
     result = sw.sweep(wide, grid, batch_size=1, chunk_size=fits, memory_budget=budget, quiet=True)
     np.testing.assert_array_equal(result["row"][:, 0], np.arange(64.0))
-    auto = sw.sweep(wide, grid, batch_size=1, memory_budget=budget, quiet=True)  # picks a chunk that fits
+    auto = sw.sweep(
+        wide, grid, batch_size=1, memory_budget=budget, quiet=True
+    )  # picks a chunk that fits
     assert auto.meta["chunk_size"] * 4000 <= budget
     assert auto.meta["bytes_per_device"] <= budget
     with pytest.raises(ValueError, match="no chunk fits"):

@@ -56,7 +56,9 @@ def test_resume_with_another_config_is_refused(tmp_path, change, field):
     with pytest.raises(ValueError, match=f"different configuration.*{field}"):
         sw.sweep(fn, grid, chunk_size=5, batch_size=1, out=tmp_path, quiet=True, **kwargs)
     # resume=False starts over with the new config
-    result = sw.sweep(fn, grid, chunk_size=5, batch_size=1, out=tmp_path, resume=False, quiet=True, **kwargs)
+    result = sw.sweep(
+        fn, grid, chunk_size=5, batch_size=1, out=tmp_path, resume=False, quiet=True, **kwargs
+    )
     assert result.meta["points_last_run"] == 18
 
 

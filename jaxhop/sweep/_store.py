@@ -301,6 +301,37 @@ class SweepResult:
     def names(self) -> tuple[str, ...]:
         return tuple(self.data)
 
+    def to_xarray(self):
+        """The results as an ``xarray.Dataset`` (needs the ``xarray`` extra).
+
+        Grid axes are dimensions with their coordinates (a point list: dimension ``point``,
+        each parameter a coordinate along it); an output's own axes are dimensions
+        ``<output>_dim<k>``; the metadata is in ``attrs`` (nested entries as JSON text, so
+        that Zarr and netCDF can store them; ``json.loads`` gives them back).
+        """
+        try:
+            import xarray as xr
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise ImportError("to_xarray needs xarray: pip install 'jaxhop[xarray]'") from error
+        grid_dims = tuple(self.dims)
+        if grid_dims == ("point",):
+            coords = {name: ("point", values) for name, values in self.coords.items()}
+        else:
+            coords = {name: (name, values) for name, values in self.coords.items()}
+        variables = {}
+        for name, array in self.data.items():
+            extra = tuple(f"{name}_dim{k}" for k in range(array.ndim - len(grid_dims)))
+            variables[name] = (grid_dims + extra, array)
+        attrs = {}
+        for key, value in self.meta.items():
+            if isinstance(value, bool):
+                attrs[key] = int(value)
+            elif isinstance(value, (int, float, str)):
+                attrs[key] = value
+            else:
+                attrs[key] = json.dumps(value, sort_keys=True)
+        return xr.Dataset(variables, coords=coords, attrs=attrs)
+
     def slice(self, output: str, **at: float | int) -> tuple[np.ndarray, tuple[str, ...]]:
         """``output`` with some grid axes fixed at the coordinate nearest to the given value.
 
