@@ -17,7 +17,11 @@ pytest.importorskip("h5netcdf")
 
 def point(params, key):
     x, n = params["x"], params["n"]
-    return {"y": jnp.cos(x) * n.astype(x.dtype), "vec": jnp.stack([x, 2 * x, 3 * x]), "flag": x > 0.5}
+    return {
+        "y": jnp.cos(x) * n.astype(x.dtype),
+        "vec": jnp.stack([x, 2 * x, 3 * x]),
+        "flag": x > 0.5,
+    }
 
 
 def test_product_grid_as_dataset(tmp_path):
