@@ -22,10 +22,11 @@ Design (ours):
   to the host and written atomically (see ``_store``). A resumed sweep runs only the missing
   point ranges.
 
-Multi-host: start every process with ``jax.distributed.initialize(...)`` before calling
-:func:`sweep` (same arguments, same ``out`` on a shared file system); ``jax.devices()`` then
-lists every device of the cluster, each process feeds its own devices' blocks
-(``jax.make_array_from_callback``), results are gathered and process 0 writes them.
+Several machines: run independent workers (``worker=(i, n)``, CLI ``--worker I/N``) into one
+directory on a shared file system (docs/cluster.md). In-memory sweeps (``out=None``) under
+``jax.distributed.initialize(...)`` shard over every process's devices and gather the results;
+a multi-process sweep into ``out`` is refused for now: on this machine's CPU backend (gloo) it
+has not been made to pass a test yet (docs/cluster.md records what was measured).
 """
 
 from __future__ import annotations
@@ -356,6 +357,11 @@ def sweep(
     ):
         raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
     worker = _check_worker(worker)
+    if out is not None and jax.process_count() > 1:
+        raise ValueError(
+            "out with several jax.distributed processes is not supported yet; run independent "
+            "workers instead (worker=(i, n), CLI --worker I/N), one per process"
+        )
     if worker is not None and out is None:
         raise ValueError("worker needs out: workers share an output directory")
     if worker is not None and not resume:
@@ -369,7 +375,9 @@ def sweep(
     if not devices:
         raise ValueError("devices must not be empty")
     budget = (
-        default_memory_budget(devices[0])
+        default_memory_budget(
+            next((d for d in devices if d.process_index == jax.process_index()), devices[0])
+        )  # a device of this process: another process's cannot report its memory
         if memory_budget is None
         else parse_bytes(memory_budget, name="memory_budget")
     )
