@@ -386,6 +386,48 @@ def sweep(
     elif not jnp.issubdtype(jnp.asarray(key).dtype, jax.dtypes.prng_key):
         key = jax.random.wrap_key_data(jnp.asarray(key, jnp.uint32))
 
+    # take the directory before any work: a busy directory is refused at once
+    locks = Store.lock(Path(out), worker) if out is not None else None
+    try:
+        return _sweep_locked(
+            fn,
+            grid,
+            chunk_size,
+            out,
+            resume,
+            key,
+            config,
+            budget,
+            batch_size,
+            worker,
+            devices,
+            nonfinite,
+            quiet,
+            desc,
+            locks,
+        )
+    finally:
+        for handle in locks or ():
+            handle.close()
+
+
+def _sweep_locked(
+    fn,
+    grid,
+    chunk_size,
+    out,
+    resume,
+    key,
+    config,
+    budget,
+    batch_size,
+    worker,
+    devices,
+    nonfinite,
+    quiet,
+    desc,
+    locks,
+):
     n_dev = len(devices)
     mesh = Mesh(np.asarray(devices), (_AXIS,))
     tile = _DEFAULT_TILE if batch_size is None else batch_size
@@ -431,7 +473,7 @@ def sweep(
     writer = jax.process_index() == 0
     store = None
     if out is not None:
-        store = Store(Path(out), identity, grid, resume=resume, worker=worker)
+        store = Store(Path(out), identity, grid, resume=resume, worker=worker, locks=locks)
     try:
         return _sweep_into(
             chunker,
@@ -556,7 +598,7 @@ def _sweep_into(
         warnings.warn(
             f"sweep: NaN/inf results (counted, stored as is): {bad} of {grid.size} points",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return result
 

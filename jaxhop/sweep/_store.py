@@ -100,17 +100,14 @@ class Store:
         *,
         resume: bool,
         worker: tuple[int, int] | None = None,
+        locks: list | None = None,
     ):
         self.path = Path(path)
         self.chunks = self.path / "chunks"
         self.worker = worker
         self.tag = "main" if worker is None else f"w{worker[0]}of{worker[1]}"
-        if self.path.exists() and not self.path.is_dir():
-            raise ValueError(f"out={str(self.path)!r} exists and is not a directory")
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._locks = []
+        self._locks = list(locks) if locks is not None else Store.lock(self.path, worker)
         try:
-            self._acquire()
             with open(self.path / ".meta.lock", "a+b") as meta_lock:
                 fcntl.flock(meta_lock.fileno(), fcntl.LOCK_EX)  # released on close
                 self._open(identity, grid, resume)
@@ -118,34 +115,36 @@ class Store:
             self.close()
             raise
 
-    def _acquire(self) -> None:
-        where = str(self.path)
-        if self.worker is None:
-            self._locks.append(
-                _lock(
-                    self.path / ".sweep.lock",
-                    fcntl.LOCK_EX,
-                    f"out={where!r} is in use by another sweep (or by workers of one); "
-                    "wait for it to finish, or use another directory",
-                )
+    @staticmethod
+    def lock(path: Path, worker: tuple[int, int] | None = None) -> list:
+        """Take the directory's locks (creating it); raises :class:`SweepBusyError`."""
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"out={str(path)!r} exists and is not a directory")
+        path.mkdir(parents=True, exist_ok=True)
+        where = str(path)
+        if worker is None:
+            busy = (
+                f"out={where!r} is in use by another sweep (or by workers of one); "
+                "wait for it to finish, or use another directory"
             )
-            return
-        i, n = self.worker
-        self._locks.append(
-            _lock(
-                self.path / ".sweep.lock",
-                fcntl.LOCK_SH,
-                f"out={where!r} is in use by a plain (non-worker) sweep; workers can only "
-                "share a directory with workers",
-            )
+            return [_lock(path / ".sweep.lock", fcntl.LOCK_EX, busy)]
+        i, n = worker
+        busy = (
+            f"out={where!r} is in use by a plain (non-worker) sweep; workers can only "
+            "share a directory with workers"
         )
-        self._locks.append(
-            _lock(
-                self.path / f".worker-{i}-of-{n}.lock",
+        shared = _lock(path / ".sweep.lock", fcntl.LOCK_SH, busy)
+        try:
+            own = _lock(
+                path / f".worker-{i}-of-{n}.lock",
                 fcntl.LOCK_EX,
                 f"worker {i}/{n} of out={where!r} is already running",
             )
-        )
+        except BaseException:
+            shared.close()
+            raise
+        return [shared, own]
 
     def _open(self, identity: dict, grid: Grid, resume: bool) -> None:
         meta_path = self.path / "sweep.json"
