@@ -67,10 +67,10 @@ def test_eight_devices_match_one_device(tmp_path):
     assert jax.device_count() == 8
     grid = jh.sweep.product(x0=np.linspace(-1, 1, 9), sigma=[0.1, 0.5, 1.0, 2.0, 3.0])
     key = jax.random.key(7)
-    eight = jh.sweep.sweep(noisy_orbit, grid, chunk_size=16, key=key, quiet=True)
+    eight = jh.sweep.sweep(noisy_orbit, grid, chunk_size=16, batch_size=2, key=key, quiet=True)
     tiles = jh.sweep.sweep(noisy_orbit, grid, chunk_size=40, batch_size=2, key=key, quiet=True)
-    one = jh.sweep.sweep(noisy_orbit, grid, chunk_size=7, key=key, devices=jax.devices()[:1],
-                         quiet=True)
+    one = jh.sweep.sweep(noisy_orbit, grid, chunk_size=7, batch_size=2, key=key,
+                         devices=jax.devices()[:1], quiet=True)
     same = all(np.array_equal(eight[n], one[n]) and np.array_equal(tiles[n], one[n])
                for n in one.names)
     print(json.dumps({"same": same, "devices": [eight.meta["devices"], one.meta["devices"]],
@@ -78,7 +78,7 @@ def test_eight_devices_match_one_device(tmp_path):
     """
     result = json.loads(_finish(_child(tmp_path, body, devices=8)).splitlines()[-1])
     assert result["devices"] == [8, 1]
-    assert result["chunk"] == 16  # a multiple of the device count; 45 points → 3 chunks
+    assert result["chunk"] == 16  # a multiple of devices × tile; 45 points → 3 chunks
     assert result["same"]
     # independent check of one point: the walk's end is x0 + sigma · Σ normals(fold_in(key, i))
     import jax
@@ -102,7 +102,7 @@ if slow:  # make the run last long enough to be killed between chunk writes
         time.sleep(0.25)
     _store.Store.write_chunk = slow_write
 grid = jh.sweep.product(x0=np.linspace(-2, 2, 40), sigma=np.linspace(0.1, 2.0, 25))
-result = jh.sweep.sweep(noisy_orbit, grid, chunk_size=chunk, out=out, key=jax.random.key(3),
+result = jh.sweep.sweep(noisy_orbit, grid, chunk_size=chunk, batch_size=2, out=out, key=jax.random.key(3),
                         quiet=True)
 print(json.dumps({"computed": result.meta["points_last_run"]}))
 """

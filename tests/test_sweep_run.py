@@ -44,7 +44,7 @@ def test_values_axes_and_per_point_keys(key):
 
 def test_one_compile_for_all_chunks_including_the_padded_last():
     fn = eqx.debug.assert_max_traces(sine_and_noise, max_traces=1)
-    result = sw.sweep(fn, GRID, chunk_size=8, quiet=True)  # 30 points: 8, 8, 8, 6 (padded)
+    result = sw.sweep(fn, GRID, chunk_size=8, batch_size=4, quiet=True)  # 8, 8, 8, 6 (padded)
     assert eqx.debug.get_num_traces(fn) == 1
     assert result.meta["chunk_size"] == 8
 
@@ -72,16 +72,18 @@ def test_chunk_over_memory_budget_says_what_fits():
     grid = sw.product(x=np.arange(64.0))
     budget = 64 * 1024
     with pytest.raises(ValueError, match=r"chunk_size <= \d+ fits") as error:
-        sw.sweep(wide, grid, chunk_size=64, memory_budget="64 KiB", quiet=True)
+        sw.sweep(wide, grid, batch_size=1, chunk_size=64, memory_budget="64 KiB", quiet=True)
     fits = int(re.search(r"chunk_size <= (\d+) fits", str(error.value)).group(1))
     assert 1 <= fits <= budget // 4000
-    result = sw.sweep(wide, grid, chunk_size=fits, memory_budget=budget, quiet=True)
+    result = sw.sweep(wide, grid, batch_size=1, chunk_size=fits, memory_budget=budget, quiet=True)
     np.testing.assert_array_equal(result["row"][:, 0], np.arange(64.0))
-    auto = sw.sweep(wide, grid, memory_budget=budget, quiet=True)  # picks a chunk that fits
+    auto = sw.sweep(
+        wide, grid, batch_size=1, memory_budget=budget, quiet=True
+    )  # picks a chunk that fits
     assert auto.meta["chunk_size"] * 4000 <= budget
     assert auto.meta["bytes_per_device"] <= budget
     with pytest.raises(ValueError, match="no chunk fits"):
-        sw.sweep(wide, grid, memory_budget=1000, quiet=True)
+        sw.sweep(wide, grid, batch_size=1, memory_budget=1000, quiet=True)
 
 
 def logarithm(params, key):

@@ -20,13 +20,14 @@ Example::
     result["retrievals"].shape         # (1000, 1000), dims ("kappa", "z0")
     jh.sweep.load("runs/phase")        # the same, read back from disk
 
-Several hosts (e.g. one process per node under SLURM): initialise the distributed runtime in
-every process before the sweep, and run the same script everywhere with the same ``out`` on a
-shared file system; chunks are sharded over every device of the cluster and process 0 writes::
+Several machines (a job array, preemptible nodes): run independent workers into one directory
+on a shared file system, then check what is missing (docs/cluster.md)::
 
-    jax.distributed.initialize()       # or (coordinator_address="host0:1234",
-                                       #     num_processes=4, process_id=RANK)
-    result = jh.sweep.sweep(point, grid, out="/shared/runs/phase")
+    jaxhop sweep phase.toml --worker $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+    jaxhop sweep phase.toml --status
+
+Results as labelled arrays: ``jh.sweep.load(out).to_xarray()`` (the ``xarray`` extra), or
+``jaxhop sweep-export DIR --to out.zarr|out.nc``.
 """
 
 from ._grid import Grid as Grid, as_grid as as_grid, points as points, product as product
@@ -34,6 +35,13 @@ from ._run import (
     default_memory_budget as default_memory_budget,
     parse_bytes as parse_bytes,
     sweep as sweep,
+    worker_share as worker_share,
 )
-from ._store import SweepResult as SweepResult, load as load
+from ._store import (
+    SweepBusyError as SweepBusyError,
+    SweepResult as SweepResult,
+    SweepStatus as SweepStatus,
+    load as load,
+    status as status,
+)
 from ._workload import Workload as Workload, WorkloadRegistry as WorkloadRegistry

@@ -24,6 +24,30 @@ def _summary(values: np.ndarray) -> dict:
     return {"min": finite.min(), "max": finite.max(), "mean": finite.mean()}
 
 
+def _parse_worker(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    i, sep, n = text.partition("/")
+    try:
+        worker = (int(i), int(n))
+    except ValueError:
+        sep = ""
+    if not sep or not (worker[1] >= 1 and 0 <= worker[0] < worker[1]):
+        raise UsageError(f"--worker must be I/N with integers 0 <= I < N (got {text!r})")
+    return worker
+
+
+def _status_report(state, total: int) -> dict:
+    return {
+        "out": str(state.path),
+        "points": total,
+        "done_points": state.done_points,
+        "missing_points": state.missing_points,
+        "missing_ranges": [list(r) for r in state.missing[:20]],
+        "complete": state.complete,
+    }
+
+
 def _sweep(args: argparse.Namespace) -> dict:
     import jax
 
@@ -50,6 +74,17 @@ def _sweep(args: argparse.Namespace) -> dict:
         raise UsageError('no output directory: set out = "..." in CONFIG or pass --out DIR')
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UsageError(f"--chunk-size must be an integer >= 1 (got {args.chunk_size})")
+    worker = _parse_worker(args.worker)
+    if args.status:
+        if worker is not None or args.restart:
+            raise UsageError("--status conflicts with --worker and --restart (it only reads)")
+        from ._store import status
+
+        if not (Path(out) / "sweep.json").exists():
+            return _status_report_empty(Path(out), config.grid.size)
+        return _status_report(status(out), config.grid.size)
+    if worker is not None and args.restart:
+        raise UsageError("--worker conflicts with --restart: restart with a plain sweep")
     fn, identity = workloads.bind(config.workload, config.params, config.grid.names)
     workload = workloads.get(config.workload)
     with warnings.catch_warnings():
@@ -64,10 +99,22 @@ def _sweep(args: argparse.Namespace) -> dict:
             config={**identity, "seed": config.seed},
             memory_budget=config.memory_budget,
             batch_size=config.batch_size or workload.batch_size,
+            worker=worker,
             quiet=args.quiet or args.json,
             desc=f"sweep {config.workload}",
         )
+    if not hasattr(result, "data"):  # a worker's share is done, others' are missing
+        record = result.meta.get(f"worker_{worker[0]}_of_{worker[1]}", {})
+        return {
+            "workload": config.workload,
+            "worker": f"{worker[0]}/{worker[1]}",
+            "computed_points": record.get("points_last_run"),
+            "seconds": record.get("seconds_last_run"),
+            **_status_report(result, config.grid.size),
+        }
     meta = result.meta
+    if worker is not None:
+        meta = {**meta, **meta.get(f"worker_{worker[0]}_of_{worker[1]}", {})}
     seconds = meta.get("seconds_last_run", 0.0)
     computed = meta.get("points_last_run", 0)
     total = config.grid.size
@@ -87,6 +134,18 @@ def _sweep(args: argparse.Namespace) -> dict:
         "platform": meta.get("platform"),
         "seconds": seconds,
         "points_per_s": computed / seconds if seconds > 0 else None,
+        "complete": True,
+    }
+
+
+def _status_report_empty(path: Path, total: int) -> dict:
+    return {
+        "out": str(path),
+        "points": total,
+        "done_points": 0,
+        "missing_points": total,
+        "missing_ranges": [[0, total]],
+        "complete": False,
     }
 
 
@@ -118,6 +177,36 @@ def _sweep_plot(args: argparse.Namespace) -> dict:
     return {"figure": str(path), "output": output, "at": at}
 
 
+def _sweep_export(args: argparse.Namespace) -> dict:
+    from ._store import load
+
+    target = Path(args.to)
+    kinds = {".zarr": "zarr", ".nc": "netcdf"}
+    if target.suffix not in kinds:
+        raise UsageError(f"--to must end in .zarr or .nc (got {str(target)!r})")
+    if target.exists() and not args.overwrite:
+        raise UsageError(f"--to {str(target)!r} exists; pass --overwrite to replace it")
+    try:
+        import xarray  # noqa: F401
+    except ImportError:
+        raise UsageError("sweep-export needs xarray: pip install 'jaxhop[xarray]'") from None
+    dataset = load(args.results).to_xarray()
+    if kinds[target.suffix] == "zarr":
+        with warnings.catch_warnings():  # zarr 3: consolidated metadata is an extension
+            warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata")
+            dataset.to_zarr(target, mode="w")
+    else:
+        if target.exists():
+            target.unlink()
+        dataset.to_netcdf(target, engine="h5netcdf")
+    return {
+        "to": str(target),
+        "format": kinds[target.suffix],
+        "dims": dict(dataset.sizes),
+        "variables": sorted(dataset.data_vars),
+    }
+
+
 def register(subparsers, *, workloads: WorkloadRegistry) -> None:
     """Add ``sweep`` (running the named workloads of `workloads`) and ``sweep-plot``."""
     parser = add_command(
@@ -135,6 +224,29 @@ def register(subparsers, *, workloads: WorkloadRegistry) -> None:
     parser.add_argument(
         "--restart", action="store_true", help="delete results already in the directory"
     )
+    parser.add_argument(
+        "--worker",
+        metavar="I/N",
+        default=None,
+        help="independent worker I of N (0 <= I < N, e.g. a job array's task id): compute only "
+        "the missing points of this worker's share; workers of one sweep share the directory",
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="report done and missing points; compute nothing"
+    )
+
+    parser = add_command(
+        subparsers,
+        "sweep-export",
+        _sweep_export,
+        help="write a finished sweep as Zarr (.zarr) or netCDF (.nc) via xarray",
+        description="Export a finished sweep as an xarray Dataset: grid axes as dimensions "
+        "and coordinates, outputs as variables, metadata as attributes. Needs the xarray "
+        "extra (pip install 'jaxhop[xarray]').",
+    )
+    parser.add_argument("results", type=Path, help="the sweep's output directory")
+    parser.add_argument("--to", required=True, help="target: out.zarr or out.nc")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing target")
 
     parser = add_command(
         subparsers,

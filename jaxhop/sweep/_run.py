@@ -3,22 +3,30 @@
 Design (ours):
 
 - **One compile.** Every chunk has the same padded shape (``chunk_size`` points; the last,
-  shorter chunk is padded by repeating its last point, whose results are dropped), and the chunk
-  function is lowered and compiled ahead of time once — a chunk can never trigger a retrace.
+  shorter chunk is padded by repeating the grid's last point, whose results are dropped), and the
+  chunk function is lowered and compiled ahead of time once — a chunk can never trigger a retrace.
 - **Sharding.** The chunk's point axis is laid out over a 1-D :class:`jax.sharding.Mesh` of all
   devices with ``NamedSharding(mesh, P("points"))`` and evaluated with ``jax.shard_map``: each
-  device runs ``vmap`` (or, with ``batch_size``, ``lax.map`` over cache-sized tiles) over its own
-  block, with no communication. The same code runs on one CPU, several GPUs, or several hosts.
-- **Determinism.** Point ``i`` of the grid (C order) gets the key ``fold_in(key, i)``: its
-  result depends on ``i`` only, not on the chunk it falls in or the device that runs it.
+  device runs ``lax.map`` over fixed-width tiles of its own block, with no communication. The
+  same code runs on one CPU, several GPUs, or several hosts.
+- **Determinism, bit for bit.** Point ``i`` of the grid (C order) gets the key
+  ``fold_in(key, i)``, and it is always evaluated inside the same *tile*: the ``tile`` points
+  ``[t·tile, (t+1)·tile)`` with ``t = i // tile``, one ``vmap`` of fixed width. XLA picks its
+  kernels (GEMM blocking, reduction order) by the shapes it sees, and under ``vmap`` the batch
+  width is one of them: with a batch as wide as the chunk, a point's rounding depended on the
+  chunk size and device count. With a fixed tile width and tiles aligned to the grid, every
+  point sees the same shapes and the same neighbours whatever the chunk size, device count,
+  resume or worker split (chunks are multiples of ``tile × devices`` and start on a tile
+  boundary; a range that does not is computed from its tile's start and trimmed).
 - **Streaming.** While chunk ``k + 1`` runs (dispatch is asynchronous), chunk ``k`` is copied
   to the host and written atomically (see ``_store``). A resumed sweep runs only the missing
   point ranges.
 
-Multi-host: start every process with ``jax.distributed.initialize(...)`` before calling
-:func:`sweep` (same arguments, same ``out`` on a shared file system); ``jax.devices()`` then
-lists every device of the cluster, each process feeds its own devices' blocks
-(``jax.make_array_from_callback``), results are gathered and process 0 writes them.
+Several machines: run independent workers (``worker=(i, n)``, CLI ``--worker I/N``) into one
+directory on a shared file system (docs/cluster.md). In-memory sweeps (``out=None``) under
+``jax.distributed.initialize(...)`` shard over every process's devices and gather the results;
+a multi-process sweep into ``out`` is refused for now: on this machine's CPU backend (gloo) it
+has not been made to pass a test yet (docs/cluster.md records what was measured).
 """
 
 from __future__ import annotations
@@ -40,9 +48,18 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .._progress import progress
 from ._grid import Grid, as_grid
-from ._store import FORMAT, Store, SweepResult, assemble, count_nonfinite, missing_ranges
+from ._store import (
+    FORMAT,
+    Store,
+    SweepBusyError,  # noqa: F401 (documented here)
+    SweepResult,
+    SweepStatus,
+    assemble,
+    count_nonfinite,
+    missing_ranges,
+)
 
-__all__ = ["sweep", "parse_bytes", "default_memory_budget"]
+__all__ = ["sweep", "parse_bytes", "default_memory_budget", "worker_share"]
 
 _AXIS = "points"
 _DEFAULT_MAX_CHUNK = 2**20
@@ -105,6 +122,32 @@ def _round_up(n: int, multiple: int) -> int:
     return -(-n // multiple) * multiple
 
 
+_DEFAULT_TILE = 32
+
+
+def worker_share(size: int, worker: tuple[int, int], tile: int) -> tuple[int, int]:
+    """The points ``[start, stop)`` that worker ``i`` of ``n`` owns: the ``i``-th of ``n``
+    contiguous, tile-aligned, near-equal parts of the grid (depends on ``size``, ``n`` and
+    ``tile`` only, so every worker and every restart agrees)."""
+    i, n = worker
+    tiles = -(-size // tile)
+
+    def edge(k):
+        return min(size, (k * tiles // n) * tile)
+
+    return edge(i), edge(i + 1)
+
+
+def _check_worker(worker) -> tuple[int, int] | None:
+    if worker is None:
+        return None
+    ok = isinstance(worker, tuple) and len(worker) == 2
+    ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in worker)
+    if not ok or not (worker[1] >= 1 and 0 <= worker[0] < worker[1]):
+        raise ValueError(f"worker must be (i, n) with integers 0 <= i < n, got {worker!r}")
+    return worker
+
+
 class _Chunker:
     """Lowers and compiles the chunk function once; feeds and runs chunks.
 
@@ -115,9 +158,9 @@ class _Chunker:
     (padding) reuse the last point's parameters; their results are dropped.
     """
 
-    def __init__(self, fn, grid: Grid, key, mesh: Mesh, batch_size: int | None):
+    def __init__(self, fn, grid: Grid, key, mesh: Mesh, tile: int):
         self.grid, self.key, self.mesh = grid, key, mesh
-        self.fn, self.batch_size = fn, batch_size
+        self.fn, self.tile = fn, tile
         self.sharding = NamedSharding(mesh, PartitionSpec(_AXIS))
         self.replicated = NamedSharding(mesh, PartitionSpec())
         self.dtypes = {name: _device_dtype(v) for name, v in grid.axes.items()}
@@ -129,8 +172,8 @@ class _Chunker:
             }
 
     def _function(self, chunk: int):
-        fn, batch_size, grid = self.fn, self.batch_size, self.grid
-        block = chunk // self.mesh.size
+        fn, tile, grid = self.fn, self.tile, self.grid
+        block = chunk // self.mesh.size  # a multiple of the tile
         strides = {name: int(np.prod(grid.shape[i + 1 :])) for i, name in enumerate(grid.names)}
 
         def point(params, index, key):
@@ -147,9 +190,11 @@ class _Chunker:
                 }
             else:
                 params = columns
-            if batch_size is None:
-                return jax.vmap(point, in_axes=(0, 0, None))(params, indices, key)
-            return jax.lax.map(lambda a: point(*a, key), (params, indices), batch_size=batch_size)
+            # (block,) → (tiles, tile): one vmap of fixed width per tile, tiles in a loop
+            tiles = jax.tree.map(lambda a: a.reshape(block // tile, tile), (params, indices))
+            one_tile = jax.vmap(point, in_axes=(0, 0, None))
+            out = jax.lax.map(lambda a: one_tile(*a, key), tiles)
+            return jax.tree.map(lambda a: a.reshape(block, *a.shape[2:]), out)
 
         columns_spec = PartitionSpec() if self.product else PartitionSpec(_AXIS)
         return jax.jit(
@@ -173,7 +218,7 @@ class _Chunker:
         """
         grid = self.grid
         cache_key = (self.fn, grid.kind, grid.shape, tuple(self.dtypes.items()), chunk)
-        cache_key += (self.mesh, self.batch_size, jax.random.key_impl(self.key))
+        cache_key += (self.mesh, self.tile, jax.random.key_impl(self.key))
         cache_key += (jnp.result_type(float),)
         try:
             hit = _COMPILED.get(cache_key)
@@ -212,28 +257,31 @@ class _Chunker:
                 _COMPILED.popitem(last=False)
         return compiled, used
 
-    def run(self, compiled, start: int, stop: int, chunk: int):
+    def run(self, compiled, start: int, chunk: int):
         first = jax.device_put(np.int32(start), self.replicated)
         if self.product:
             return compiled(first, self.axis_values, self.key)
         columns = {}
+        stop = min(start + chunk, self.grid.size)  # whole tiles: their true neighbours
+        last = self.grid.values(self.grid.size - 1, self.grid.size)
         for name, values in self.grid.values(start, stop).items():
             values = np.asarray(values, dtype=self.dtypes[name])
             pad = chunk - (stop - start)
-            if pad:  # repeat the last point: a valid parameter set, its results are dropped
-                values = np.concatenate([values, np.repeat(values[-1:], pad)])
+            if pad:  # repeat the grid's last point (as a product grid clamps); dropped
+                fill = np.asarray(last[name], dtype=self.dtypes[name])
+                values = np.concatenate([values, np.repeat(fill, pad)])
             columns[name] = jax.make_array_from_callback(
                 values.shape, self.sharding, lambda index, values=values: values[index]
             )
         return compiled(first, columns, self.key)
 
 
-def _to_host(outputs: dict, count: int) -> dict[str, np.ndarray]:
+def _to_host(outputs: dict, lo: int, hi: int) -> dict[str, np.ndarray]:
     if jax.process_count() > 1:
         from jax.experimental import multihost_utils
 
         outputs = multihost_utils.process_allgather(outputs, tiled=True)
-    return {name: np.asarray(value)[:count] for name, value in outputs.items()}
+    return {name: np.asarray(value)[lo:hi] for name, value in outputs.items()}
 
 
 def _key_record(key) -> dict:
@@ -254,11 +302,12 @@ def sweep(
     config: Mapping | None = None,
     memory_budget: int | float | str | None = None,
     batch_size: int | None = None,
+    worker: tuple[int, int] | None = None,
     devices: list | None = None,
     nonfinite: str = "report",
     quiet: bool = False,
     desc: str = "sweep",
-) -> SweepResult:
+) -> SweepResult | SweepStatus:
     """Evaluate ``fn`` at every point of ``grid``: vmapped, chunked, sharded, resumable.
 
     **Arguments:**
@@ -280,14 +329,23 @@ def sweep(
       only: change `config` when you change what a function of the same name computes.
     - `memory_budget`: bytes per device (number or ``"2 GiB"``), default
       :func:`default_memory_budget`. Measured by XLA's memory analysis of the compiled chunk.
-    - `batch_size`: evaluate each device's block with ``lax.map`` in tiles of this many points
-      (keeps long loops' state in cache); ``None``: one ``vmap`` over the block.
+    - `batch_size`: the tile width: each device's block is evaluated by ``lax.map`` over tiles
+      of this many points, one ``vmap`` each (``None``: 32). Results are bit-identical for any
+      chunk size and device count at a fixed tile width; the width is part of the
+      fingerprint. Small tiles keep long loops' state in cache; wide tiles amortise loop
+      overhead for cheap points.
+    - `worker`: ``(i, n)``: compute only the missing points of worker ``i``'s share
+      (:func:`worker_share`) into `out`, alongside the other workers (shared lock; see
+      ``_store``). Returns the :class:`SweepResult` if the store is then complete, otherwise
+      its :class:`SweepStatus`.
     - `devices`: devices to shard over (default: ``jax.devices()``, every host's).
     - `nonfinite`: ``"report"`` counts NaN/inf per output (``result.nonfinite``, a warning);
       ``"raise"`` stops with ``FloatingPointError`` at the first chunk that has any.
     - `quiet`: no progress bar (otherwise tqdm on stderr, points/s and ETA).
 
     **Returns:** a :class:`SweepResult` (NumPy arrays with named axes).
+
+    **Raises:** :class:`SweepBusyError` when another sweep holds `out`.
     """
     grid = as_grid(grid)
     if chunk_size is not None and (
@@ -298,13 +356,28 @@ def sweep(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
+    worker = _check_worker(worker)
+    if out is not None and jax.process_count() > 1:
+        raise ValueError(
+            "out with several jax.distributed processes is not supported yet; run independent "
+            "workers instead (worker=(i, n), CLI --worker I/N), one per process"
+        )
+    if worker is not None and out is None:
+        raise ValueError("worker needs out: workers share an output directory")
+    if worker is not None and not resume:
+        raise ValueError(
+            "worker and resume=False (--restart) conflict: a worker cannot delete "
+            "the other workers' results; restart with a plain sweep"
+        )
     if nonfinite not in ("report", "raise"):
         raise ValueError(f"nonfinite must be 'report' or 'raise', got {nonfinite!r}")
     devices = list(jax.devices() if devices is None else devices)
     if not devices:
         raise ValueError("devices must not be empty")
     budget = (
-        default_memory_budget(devices[0])
+        default_memory_budget(
+            next((d for d in devices if d.process_index == jax.process_index()), devices[0])
+        )  # a device of this process: another process's cannot report its memory
         if memory_budget is None
         else parse_bytes(memory_budget, name="memory_budget")
     )
@@ -313,22 +386,67 @@ def sweep(
     elif not jnp.issubdtype(jnp.asarray(key).dtype, jax.dtypes.prng_key):
         key = jax.random.wrap_key_data(jnp.asarray(key, jnp.uint32))
 
+    # take the directory before any work: a busy directory is refused at once
+    locks = Store.lock(Path(out), worker) if out is not None else None
+    try:
+        return _sweep_locked(
+            fn,
+            grid,
+            chunk_size,
+            out,
+            resume,
+            key,
+            config,
+            budget,
+            batch_size,
+            worker,
+            devices,
+            nonfinite,
+            quiet,
+            desc,
+            locks,
+        )
+    finally:
+        for handle in locks or ():
+            handle.close()
+
+
+def _sweep_locked(
+    fn,
+    grid,
+    chunk_size,
+    out,
+    resume,
+    key,
+    config,
+    budget,
+    batch_size,
+    worker,
+    devices,
+    nonfinite,
+    quiet,
+    desc,
+    locks,
+):
     n_dev = len(devices)
     mesh = Mesh(np.asarray(devices), (_AXIS,))
-    chunker = _Chunker(fn, grid, key, mesh, batch_size)
-    largest = _round_up(grid.size, n_dev)
+    tile = _DEFAULT_TILE if batch_size is None else batch_size
+    unit = tile * n_dev  # chunks are whole tiles on every device
+    chunker = _Chunker(fn, grid, key, mesh, tile)
+    largest = _round_up(grid.size, unit)
     requested = chunk_size is not None
-    chunk = min(_round_up(chunk_size if requested else _DEFAULT_MAX_CHUNK, n_dev), largest)
+    chunk = min(_round_up(chunk_size if requested else _DEFAULT_MAX_CHUNK, unit), largest)
     compiled, used = chunker.compile(chunk)
     for _ in range(3):  # memory is nearly linear in the chunk; shrink until it fits
         if used <= budget:
             break
         per_point = used / (chunk // n_dev)  # bytes per point on one device
-        fits = int(budget // per_point) * n_dev
-        if fits < n_dev:
+        fits = int(budget // (per_point * tile)) * unit
+        if fits < unit:
             raise ValueError(
-                f"one point needs ≈{per_point / 2**20:.1f} MiB per device, over the memory "
-                f"budget of {budget / 2**20:.1f} MiB: no chunk fits"
+                f"one tile of {tile} points needs ≈{tile * per_point / 2**20:.1f} MiB per "
+                f"device, over the memory budget of {budget / 2**20:.1f} MiB: no chunk fits"
+                + (" (try a smaller batch_size)" if tile > 1 else "")
             )
         if requested:
             raise ValueError(
@@ -336,7 +454,7 @@ def sweep(
                 f"(≈{per_point:.0f} bytes per point), over the memory budget of "
                 f"{budget / 2**20:.2f} MiB; chunk_size <= {fits} fits"
             )
-        chunk = min(fits, chunk - n_dev)
+        chunk = min(fits, chunk - unit)
         compiled, used = chunker.compile(chunk)
 
     outputs = {
@@ -350,13 +468,69 @@ def sweep(
         "grid": {"kind": grid.kind, "names": list(grid.names), "sha256": grid.fingerprint()},
         "key": _key_record(key),
         "outputs": outputs,
+        "tile": tile,
     }
     writer = jax.process_index() == 0
-    store = Store(Path(out), identity, grid, resume=resume) if out is not None else None
-    done = store.done() if store is not None else []
+    store = None
+    if out is not None:
+        store = Store(Path(out), identity, grid, resume=resume, worker=worker, locks=locks)
+    try:
+        return _sweep_into(
+            chunker,
+            compiled,
+            used,
+            grid,
+            chunk,
+            tile,
+            store,
+            identity,
+            worker,
+            writer,
+            devices,
+            nonfinite,
+            quiet,
+            desc,
+        )
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _work(done, size: int, chunk: int, tile: int, share: tuple[int, int]):
+    """``(first, lo, hi)`` per chunk: compute the chunk starting at ``first`` (a tile
+    boundary), keep its points ``[lo, hi)`` — the missing points of ``share``."""
     work = []
-    for start, stop in missing_ranges(done, grid.size):
-        work += [(s, min(s + chunk, stop)) for s in range(start, stop, chunk)]
+    for start, stop in missing_ranges(done, size):
+        start, stop = max(start, share[0]), min(stop, share[1])
+        first = start - start % tile
+        while start < stop:
+            hi = min(first + chunk, stop)
+            work.append((first, start, hi))
+            first, start = first + chunk, hi
+    return work
+
+
+def _sweep_into(
+    chunker,
+    compiled,
+    used,
+    grid,
+    chunk,
+    tile,
+    store,
+    identity,
+    worker,
+    writer,
+    devices,
+    nonfinite,
+    quiet,
+    desc,
+):
+    outputs = identity["outputs"]
+    n_dev = len(devices)
+    done = store.done() if store is not None else []
+    share = (0, grid.size) if worker is None else worker_share(grid.size, worker, tile)
+    work = _work(done, grid.size, chunk, tile, share)
 
     flat = (
         None
@@ -364,13 +538,13 @@ def sweep(
         else {n: np.empty((grid.size, *o["shape"]), o["dtype"]) for n, o in outputs.items()}
     )
     counts = dict.fromkeys(outputs, 0)
-    remaining = sum(stop - start for start, stop in work)
+    remaining = sum(hi - lo for _, lo, hi in work)
     began = time.perf_counter()
     bar = progress(total=remaining, desc=desc, quiet=quiet, unit="pt")
 
     def finish(pending):
-        (start, stop), result = pending
-        host = _to_host(result, stop - start)
+        (first, start, stop), result = pending
+        host = _to_host(result, start - first, stop - first)
         for name, values in host.items():
             counts[name] += count_nonfinite(values)
         if store is not None and writer:
@@ -387,8 +561,8 @@ def sweep(
 
     pending = None
     try:
-        for start, stop in work:
-            launched = ((start, stop), chunker.run(compiled, start, stop, chunk))
+        for first, start, stop in work:
+            launched = ((first, start, stop), chunker.run(compiled, first, chunk))
             if pending is not None:
                 finish(pending)
             pending = launched
@@ -406,11 +580,16 @@ def sweep(
         "seconds_last_run": round(seconds, 3),
         "points_last_run": remaining,
     }
+    if worker is not None:
+        record = {f"worker_{worker[0]}_of_{worker[1]}": record}
     if store is not None:
         if writer:
             store.finish(**record)
-        from ._store import load
+        from ._store import load, status
 
+        state = status(store.path)
+        if not state.complete:
+            return state
         result = load(store.path)
     else:
         result = assemble(grid, flat, meta={**identity, **record})
@@ -419,7 +598,7 @@ def sweep(
         warnings.warn(
             f"sweep: NaN/inf results (counted, stored as is): {bad} of {grid.size} points",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=4,
         )
     return result
 

@@ -8,14 +8,33 @@ Layout of an output directory::
 
 Every file is written to a temporary name in the same directory and moved into place with
 ``os.replace``, which is atomic on POSIX: a sweep killed at any moment leaves only whole chunk
-files (and perhaps a stray ``*.tmp``, ignored and overwritten). A chunk's file name says which
-points it holds, so a resumed sweep recomputes exactly the missing ranges, whatever chunk size
-it uses. The *fingerprint* — a hash of the function's name, the user's config, the grid, the
+files (and perhaps a stray ``*.tmp``, removed when the sweep resumes). A chunk's file name says
+which points it holds, so a resumed sweep recomputes exactly the missing ranges, whatever chunk
+size it uses. The *fingerprint* — a hash of the function's name, the user's config, the grid, the
 key and the outputs' shapes and dtypes — must match for a resume; a mismatch is refused.
+
+**Locks** (``fcntl.flock`` on files in the directory; the kernel drops them when the process
+ends, however it ends, so a killed sweep never leaves the directory stuck):
+
+- ``.sweep.lock``: a plain sweep holds it *exclusively*; the workers of a sweep
+  (``worker=(i, n)``, CLI ``--worker I/N``) hold it *shared*. So workers of one sweep write
+  concurrently, while a second plain sweep — or a plain sweep and workers — into the same
+  directory is refused with :class:`SweepBusyError`.
+- ``.worker-<i>-of-<n>.lock``: held exclusively by worker ``i`` of ``n``; a second copy of the
+  same worker is refused.
+- ``.meta.lock``: held (blocking, briefly) while ``sweep.json`` is checked and written, so that
+  workers starting together agree on one configuration and a worker of a *different* sweep is
+  refused by the fingerprint check.
+
+A stray ``*.tmp`` is removed on resume: every one by a plain sweep (it holds the directory
+alone), by worker ``i`` of ``n`` the ones its own earlier run left (their names carry the
+worker). ``flock`` works on local file systems and on NFSv4 (Linux emulates it with POSIX
+byte-range locks there); on a file system without locking, use one directory per job.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -27,12 +46,12 @@ import numpy as np
 
 from ._grid import Grid
 
-__all__ = ["SweepResult", "Store", "load", "FORMAT"]
+__all__ = ["SweepResult", "Store", "SweepBusyError", "SweepStatus", "status", "load", "FORMAT"]
 
 FORMAT = "jaxhop-sweep/1"
 _CHUNK = re.compile(r"^points_(\d+)_(\d+)\.npz$")
 # Parts of the metadata that define the sweep; the rest (versions, devices, timings) is record.
-IDENTITY_KEYS = ("format", "function", "config", "grid", "key", "outputs")
+IDENTITY_KEYS = ("format", "function", "config", "grid", "key", "outputs", "tile")
 
 
 def fingerprint(identity: dict) -> str:
@@ -41,8 +60,22 @@ def fingerprint(identity: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+class SweepBusyError(ValueError):
+    """Another sweep holds the output directory (see the module docstring's locks)."""
+
+
+def _lock(path: Path, mode: int, what: str):
+    handle = open(path, "a+b")  # noqa: SIM115 (held for the sweep's lifetime)
+    try:
+        fcntl.flock(handle.fileno(), mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SweepBusyError(what) from None
+    return handle
+
+
+def _atomic_write(path: Path, write, tag: str = "main") -> None:
+    tmp = path.with_name(f".{path.name}.{tag}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
         write(handle)
         handle.flush()
@@ -50,17 +83,70 @@ def _atomic_write(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict, tag: str = "main") -> None:
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    _atomic_write(path, lambda handle: handle.write(text.encode()))
+    _atomic_write(path, lambda handle: handle.write(text.encode()), tag)
 
 
 class Store:
-    """An output directory being filled by one sweep (see the module docstring)."""
+    """An output directory being filled by one sweep, or by worker ``i`` of ``n`` of it
+    (``worker=(i, n)``); see the module docstring for the locks it takes."""
 
-    def __init__(self, path: Path, identity: dict, grid: Grid, *, resume: bool):
+    def __init__(
+        self,
+        path: Path,
+        identity: dict,
+        grid: Grid,
+        *,
+        resume: bool,
+        worker: tuple[int, int] | None = None,
+        locks: list | None = None,
+    ):
         self.path = Path(path)
         self.chunks = self.path / "chunks"
+        self.worker = worker
+        self.tag = "main" if worker is None else f"w{worker[0]}of{worker[1]}"
+        self._locks = list(locks) if locks is not None else Store.lock(self.path, worker)
+        try:
+            with open(self.path / ".meta.lock", "a+b") as meta_lock:
+                fcntl.flock(meta_lock.fileno(), fcntl.LOCK_EX)  # released on close
+                self._open(identity, grid, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    def lock(path: Path, worker: tuple[int, int] | None = None) -> list:
+        """Take the directory's locks (creating it); raises :class:`SweepBusyError`."""
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"out={str(path)!r} exists and is not a directory")
+        path.mkdir(parents=True, exist_ok=True)
+        where = str(path)
+        if worker is None:
+            busy = (
+                f"out={where!r} is in use by another sweep (or by workers of one); "
+                "wait for it to finish, or use another directory"
+            )
+            return [_lock(path / ".sweep.lock", fcntl.LOCK_EX, busy)]
+        i, n = worker
+        busy = (
+            f"out={where!r} is in use by a plain (non-worker) sweep; workers can only "
+            "share a directory with workers"
+        )
+        shared = _lock(path / ".sweep.lock", fcntl.LOCK_SH, busy)
+        try:
+            own = _lock(
+                path / f".worker-{i}-of-{n}.lock",
+                fcntl.LOCK_EX,
+                f"worker {i}/{n} of out={where!r} is already running",
+            )
+        except BaseException:
+            shared.close()
+            raise
+        return [shared, own]
+
+    def _open(self, identity: dict, grid: Grid, resume: bool) -> None:
         meta_path = self.path / "sweep.json"
         self.fingerprint = fingerprint(identity)
         if meta_path.exists():
@@ -80,9 +166,20 @@ class Store:
                 f"out={str(self.path)!r} holds chunk files but no sweep.json; refusing to mix"
             )
         self.chunks.mkdir(parents=True, exist_ok=True)
+        self._remove_stray_tmp()
         self.meta = {**identity, "fingerprint": self.fingerprint, "complete": False}
-        _atomic_write(self.path / "grid.npz", lambda handle: np.savez(handle, **grid.axes))
-        write_json(meta_path, self.meta)
+        if meta_path.exists():  # keep what earlier runs (other workers) recorded
+            self.meta = {**json.loads(meta_path.read_text()), **self.meta}
+        self.meta["complete"] = not missing_ranges(self.done(), grid.size)
+        self.size = grid.size
+        _atomic_write(self.path / "grid.npz", lambda h: np.savez(h, **grid.axes), self.tag)
+        write_json(meta_path, self.meta, self.tag)
+
+    def _remove_stray_tmp(self) -> None:
+        pattern = "*.tmp" if self.worker is None else f"*.{self.tag}.*.tmp"
+        for folder in (self.path, self.chunks):
+            for file in folder.glob("." + pattern):
+                file.unlink(missing_ok=True)
 
     def _clear(self) -> None:
         for file in self.chunks.glob("points_*.npz"):
@@ -95,11 +192,60 @@ class Store:
 
     def write_chunk(self, start: int, stop: int, outputs: dict[str, np.ndarray]) -> None:
         path = self.chunks / f"points_{start:010d}_{stop:010d}.npz"
-        _atomic_write(path, lambda handle: np.savez(handle, **outputs))
+        _atomic_write(path, lambda handle: np.savez(handle, **outputs), self.tag)
 
     def finish(self, **record) -> None:
-        self.meta.update(record, complete=True)
-        write_json(self.path / "sweep.json", self.meta)
+        """Record the run; the sweep is ``complete`` once every point is on disk."""
+        with open(self.path / ".meta.lock", "a+b") as meta_lock:
+            fcntl.flock(meta_lock.fileno(), fcntl.LOCK_EX)
+            meta_path = self.path / "sweep.json"
+            current = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+            self.meta = {**current, **self.meta, **record}
+            self.meta["complete"] = not missing_ranges(self.done(), self.size)
+            write_json(meta_path, self.meta, self.tag)
+
+    def close(self) -> None:
+        """Release the directory's locks (the OS does it too when the process ends)."""
+        for handle in self._locks:
+            handle.close()
+        self._locks = []
+
+
+@dataclass
+class SweepStatus:
+    """What a sweep directory holds: ``done`` / ``missing`` point ranges (``[start, stop)``)."""
+
+    path: Path
+    size: int
+    done: list[tuple[int, int]]
+    missing: list[tuple[int, int]]
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def done_points(self) -> int:
+        return self.size - self.missing_points
+
+    @property
+    def missing_points(self) -> int:
+        return sum(stop - start for start, stop in self.missing)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def status(path: str | Path) -> SweepStatus:
+    """The done and missing point ranges of the sweep in ``path`` (reads only; takes no lock)."""
+    path = Path(path)
+    meta_path = path / "sweep.json"
+    if not meta_path.exists():
+        raise ValueError(f"{str(path)!r} holds no sweep (no sweep.json)")
+    meta = json.loads(meta_path.read_text())
+    with np.load(path / "grid.npz") as stored:
+        axes = {name: stored[name] for name in meta["grid"]["names"]}
+    size = Grid(axes, meta["grid"]["kind"]).size
+    done = _chunk_ranges(path / "chunks")
+    return SweepStatus(path, size, done, missing_ranges(done, size), meta)
 
 
 def _chunk_ranges(chunks: Path) -> list[tuple[int, int]]:
@@ -153,6 +299,37 @@ class SweepResult:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.data)
+
+    def to_xarray(self):
+        """The results as an ``xarray.Dataset`` (needs the ``xarray`` extra).
+
+        Grid axes are dimensions with their coordinates (a point list: dimension ``point``,
+        each parameter a coordinate along it); an output's own axes are dimensions
+        ``<output>_dim<k>``; the metadata is in ``attrs`` (nested entries as JSON text, so
+        that Zarr and netCDF can store them; ``json.loads`` gives them back).
+        """
+        try:
+            import xarray as xr
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise ImportError("to_xarray needs xarray: pip install 'jaxhop[xarray]'") from error
+        grid_dims = tuple(self.dims)
+        if grid_dims == ("point",):
+            coords = {name: ("point", values) for name, values in self.coords.items()}
+        else:
+            coords = {name: (name, values) for name, values in self.coords.items()}
+        variables = {}
+        for name, array in self.data.items():
+            extra = tuple(f"{name}_dim{k}" for k in range(array.ndim - len(grid_dims)))
+            variables[name] = (grid_dims + extra, array)
+        attrs = {}
+        for key, value in self.meta.items():
+            if isinstance(value, bool):
+                attrs[key] = int(value)
+            elif isinstance(value, (int, float, str)):
+                attrs[key] = value
+            else:
+                attrs[key] = json.dumps(value, sort_keys=True)
+        return xr.Dataset(variables, coords=coords, attrs=attrs)
 
     def slice(self, output: str, **at: float | int) -> tuple[np.ndarray, tuple[str, ...]]:
         """``output`` with some grid axes fixed at the coordinate nearest to the given value.

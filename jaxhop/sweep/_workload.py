@@ -28,8 +28,9 @@ class Workload:
     - `point`: ``(params: dict, key) -> dict of arrays``.
     - `defaults`: every parameter the point function reads, with its default value.
     - `static`: parameters that fix shapes or loop lengths: never grid axes.
-    - `batch_size`: tile size for ``lax.map`` inside each device's block (``None``: vmap);
-      long per-point loops run faster when a tile's state stays in cache.
+    - `batch_size`: the tile width: points are evaluated ``vmap``-ed in tiles of this many,
+      ``lax.map`` over the tiles (``None``: the runner's default, 32); long per-point loops run
+      faster when a tile's state stays in cache. Part of the sweep's fingerprint.
     - `outputs`: output name → one-line meaning (documentation, shown by ``--list``).
     """
 
