@@ -239,6 +239,7 @@ def register(subparsers, *, workloads: WorkloadRegistry) -> None:
         subparsers,
         "sweep-export",
         _sweep_export,
+        writes=False,  # writes only its --to target
         help="write a finished sweep as Zarr (.zarr) or netCDF (.nc) via xarray",
         description="Export a finished sweep as an xarray Dataset: grid axes as dimensions "
         "and coordinates, outputs as variables, metadata as attributes. Needs the xarray "
