@@ -21,6 +21,7 @@ from ._continuous import (
     CONTINUOUS_SOLVERS as CONTINUOUS_SOLVERS,
     ContinuousSolution as ContinuousSolution,
     continuous_events as continuous_events,
+    sequence_events as sequence_events,
     solve_sequence as solve_sequence,
 )
 from ._dynamics import (

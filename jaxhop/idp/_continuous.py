@@ -43,7 +43,13 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from ._events import SequenceEvents, _extract_events
 from ._sequence import SequenceNetwork
 
-__all__ = ["CONTINUOUS_SOLVERS", "ContinuousSolution", "solve_sequence", "continuous_events"]
+__all__ = [
+    "CONTINUOUS_SOLVERS",
+    "ContinuousSolution",
+    "solve_sequence",
+    "continuous_events",
+    "sequence_events",
+]
 
 CONTINUOUS_SOLVERS = ("kvaerno5", "kvaerno3")
 
@@ -65,6 +71,15 @@ def _vector_field(t, state, args):
     network, imperfection = args
     fast, slow = network.drift(*state)
     return fast + imperfection, slow
+
+
+def _imperfection(network, key):
+    """The frozen noise ``(σ/ε) u``, ``u ~ N(0, I)`` drawn from `key` (zero when σ = 0)."""
+    n = network.memories.shape[0]
+    if network.noise == 0:
+        return jnp.zeros((n,), network.memories.dtype)
+    u = jax.random.normal(key, (n,), network.memories.dtype)
+    return network.noise / network.eps * u
 
 
 def solve_sequence(
@@ -106,12 +121,7 @@ def solve_sequence(
     if network.noise > 0 and key is None:
         raise ValueError("key is required when noise > 0")
     dtype = network.memories.dtype
-    n = network.memories.shape[0]
-    if network.noise > 0:
-        u = jax.random.normal(key, (n,), dtype)
-        imperfection = network.noise / network.eps * u
-    else:
-        imperfection = jnp.zeros((n,), dtype)
+    imperfection = _imperfection(network, key)
     state0 = tuple(jnp.asarray(s, dtype) for s in state0)
     ts = jnp.linspace(0.0, t1, num_saves, dtype=dtype)
 
@@ -147,7 +157,7 @@ def solve_sequence(
 def _root(g, lo, hi, iterations):
     """Bisection for a sign change of ``g`` on ``[lo, hi]`` (values without gradient), then
     one implicit-function step that carries the gradient: ``t* − g(t*)/g'(t*)``."""
-    g_const = lambda t: g(jax.lax.stop_gradient(t), stop=True)  # noqa: E731
+    g_const = lambda t: g(t, stop=True)  # noqa: E731
     lo, hi = jax.lax.stop_gradient(lo), jax.lax.stop_gradient(hi)
     sign_lo = jnp.sign(g_const(lo))
 
@@ -175,7 +185,8 @@ def continuous_events(
 ) -> SequenceEvents:
     """The events of :func:`~jaxhop.idp.extract_events` (same definitions), with every entry,
     exit and collapse time located on the dense solution by bisection within the saved
-    interval that brackets it, and differentiated by the implicit function theorem."""
+    interval that brackets it. Values only: diffrax does not carry gradients through the dense
+    interpolant — differentiate :func:`sequence_events`, which re-solves for them."""
     events, idx = _extract_events(sol.ts, *sol.ys, max_events=max_events, threshold=threshold)
     ts = sol.ts
     dense = sol.dense
@@ -222,5 +233,101 @@ def continuous_events(
         exit_times=jnp.where(valid & has_exit, exit_times, nan),
         num_entries=events.num_entries,
         collapsed=events.collapsed,
+        collapse_time=collapse_time,
+    )
+
+
+def sequence_events(
+    network: SequenceNetwork,
+    state0: tuple[Float[Array, " n"], Float[Array, " p"]],
+    *,
+    t1: float,
+    max_events: int,
+    key: PRNGKeyArray | None = None,
+    threshold: float = 0.5,
+    solver: str = "kvaerno5",
+    rtol: float = 1e-6,
+    atol: float = 1e-12,
+    num_saves: int | None = None,
+) -> SequenceEvents:
+    """:func:`continuous_events` of a :func:`solve_sequence` run, differentiable in the network
+    (κ) and the initial state (``Z_0``) by the implicit function theorem.
+
+    A first solve (no gradient) locates each event time ``t*`` on the dense solution; a second
+    solve saves the state exactly at those times, with diffrax's adjoint; then each time is
+    ``t* − g(t*)/ġ(t*)`` (``g = |m_ν| − threshold`` for entries and the collapse,
+    ``α_μ − 1`` for exits; ``ġ`` from the first solve, held constant) — equal to ``t*`` in
+    value, with gradient ``−(∂g/∂θ)/ġ``; the entry saliency is ``α_ν(t*) + α̇_ν (t − t*)``.
+    Twice the cost of one solve.
+    """
+    options = dict(t1=t1, key=key, solver=solver, rtol=rtol, atol=atol, num_saves=num_saves)
+    net0 = jax.lax.stop_gradient(network)
+    state00 = jax.lax.stop_gradient(tuple(jnp.asarray(s) for s in state0))
+    sol = solve_sequence(net0, state00, **options)
+    ev = continuous_events(net0, sol, max_events=max_events, threshold=threshold)
+    k = max_events
+    column = jnp.maximum(ev.memories, 0)
+    last = jnp.maximum(ev.num_entries - 1, 0)
+    times = jnp.concatenate([ev.entry_times, ev.exit_times, ev.collapse_time[None]])
+    columns = jnp.concatenate([column, column, column[last][None]])
+    is_exit = jnp.arange(2 * k + 1) // k == 1
+    found = jnp.isfinite(times) & (times > 0)
+    times = jnp.where(found, times, t1)
+    order = jnp.argsort(times)
+    sorted_times = times[order]
+
+    dense0 = jax.lax.stop_gradient(sol.dense)
+
+    def state_at(t):
+        return dense0.evaluate(t)
+
+    def g_of(state, c, exit_):
+        y, alpha = state
+        return jnp.where(exit_, alpha[c] - 1.0, jnp.abs(network.overlaps(y))[c] - threshold)
+
+    # ġ at each t* from the first solve (no gradient).
+    def slope(t, c, exit_):
+        g = lambda s: g_of(state_at(s), c, exit_)  # noqa: E731
+        return jax.jvp(g, (t,), (jnp.ones_like(t),))[1]
+
+    slopes = jax.lax.stop_gradient(jax.vmap(slope)(times, columns, is_exit))
+    second = dfx.diffeqsolve(
+        dfx.ODETerm(_vector_field),
+        {"kvaerno5": dfx.Kvaerno5, "kvaerno3": dfx.Kvaerno3}[solver](),
+        0.0,
+        t1,
+        None,
+        tuple(jnp.asarray(s, network.memories.dtype) for s in state0),
+        args=(network, _imperfection(network, key)),
+        saveat=dfx.SaveAt(ts=sorted_times),
+        stepsize_controller=dfx.PIDController(rtol=rtol, atol=atol),
+        max_steps=20_000,
+    )
+    inverse = jnp.argsort(order)
+    saved = jax.tree_util.tree_map(lambda a: a[inverse], second.ys)
+    g = jax.vmap(g_of)(saved, columns, is_exit)
+    safe = jnp.where(jnp.abs(slopes) > 0, slopes, 1.0)
+    shift = jnp.where(found & (jnp.abs(slopes) > 0), -g / safe, 0.0)
+    located = jnp.where(found, times + shift, jnp.nan)
+    entry_times, exit_times, collapse_time = located[:k], located[k : 2 * k], located[2 * k]
+    entry_times = jnp.where(ev.valid & (ev.entry_times == 0), 0.0, entry_times)
+    rates = jax.vmap(lambda y, a: network.drift(y, a)[1])(saved[0][:k], saved[1][:k])
+    rows = jnp.arange(k)
+    entry_saliencies = saved[1][rows, column] + rates[rows, column] * shift[:k]
+    nan = jnp.full_like(entry_times, jnp.nan)
+    valid = ev.valid
+    at_start = jnp.asarray(state0[1], entry_saliencies.dtype)[column]
+    entry_saliencies = jnp.where(entry_times == 0, at_start, entry_saliencies)
+    next_times = jnp.concatenate([entry_times[1:], collapse_time[None]])
+    collapse_time = jnp.where(ev.collapsed, collapse_time, jnp.nan)
+    next_times = jnp.where(rows == ev.num_entries - 1, collapse_time, next_times)
+    return SequenceEvents(
+        memories=ev.memories,
+        entry_times=jnp.where(valid, entry_times, nan),
+        entry_saliencies=jnp.where(valid, entry_saliencies, nan),
+        dwell_times=jnp.where(valid, next_times - entry_times, nan),
+        exit_times=jnp.where(valid & jnp.isfinite(ev.exit_times), exit_times, nan),
+        num_entries=ev.num_entries,
+        collapsed=ev.collapsed,
         collapse_time=collapse_time,
     )
