@@ -91,3 +91,20 @@ def test_dwell_gradients_match_finite_differences_without_ripple(x64, key):
     for h in (1e-2, 1e-4):
         fd = (dwells(kappa + h) - dwells(kappa - h)) / (2 * h)
         np.testing.assert_allclose(ad, fd, rtol=2e-3, atol=2e-4)
+
+
+@pytest.mark.slow
+def test_sequence_workload_with_the_continuous_solver(x64):
+    # The sweep workload at ε = 1e-5 through diffrax: κ = 5 (Z₀ = 3) keeps retrieving — its
+    # exits at ln 3, + ln(10/3), + ln 3.5 ≈ 3.56 leave 4 entries by t₁ = 4.5; κ = 3 (Z₀ = 2.5)
+    # collapses after the map's 3 entries (2.5, 1.8, 4/3, then 0.75 < 1).
+    from jaxhop import _workloads
+
+    params = {"adiabatic": False, "solver": "kvaerno5", "eps": 1e-5, "t1": 4.5}
+    params.update(size=16, memories=4, max_events=8)
+    fn, config = _workloads.bind("sequence", params, ("kappa", "z0"))
+    grid = jh.sweep.points(kappa=np.array([5.0, 3.0]), z0=np.array([3.0, 2.5]))
+    result = jh.sweep.sweep(fn, grid, quiet=True)
+    np.testing.assert_array_equal(np.asarray(result["entries"]), [4, 3])
+    np.testing.assert_array_equal(np.asarray(result["collapsed"]), [False, True])
+    assert config["solver"] == "kvaerno5"
