@@ -70,7 +70,8 @@ class ContinuousSolution(eqx.Module):
 def _vector_field(t, state, args):
     network, imperfection = args
     fast, slow = network.drift(*state)
-    return fast + imperfection, slow
+    # Same dtypes as the state, never weakly typed (lineax checks the structure exactly).
+    return (fast + imperfection).astype(state[0].dtype), slow.astype(state[1].dtype)
 
 
 def _imperfection(network, key):
