@@ -21,8 +21,9 @@ adiabatic limit (:func:`~jaxhop.idp.adiabatic_events`, the saliency map of Bette
 Zampieri, arXiv 2603.03201, 2026) and differ at finite ε by O(ε ln ε) in the entry saliencies.
 
 :func:`continuous_events` reads the events off the *dense* solution: the saved grid only
-brackets each crossing, which is then located by bisection on the interpolant; gradients of
-the event times follow from the implicit function theorem,
+brackets each crossing, which is then located by bisection on the interpolant (values only:
+diffrax does not differentiate the interpolant). :func:`sequence_events` adds the gradients of
+the event times, from the implicit function theorem on a second solve saved at them,
 ``dt*/dθ = −(∂g/∂θ)/(∂g/∂t)`` at ``g(t*, θ) = 0``, so they are smooth in κ and ``Z_0`` (no
 staircase from a step grid).
 
