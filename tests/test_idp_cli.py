@@ -83,3 +83,17 @@ def test_demo_section_quick(tmp_path):
     assert summary["glitch_idp_on_target_late"] > summary["glitch_additive_on_target_late"]
     for figure in section["figures"]:
         assert (tmp_path / figure).stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_sequence_continuous_at_eps_1e_6(capsys, x64):
+    # ε = 1e-6 through the adaptive solve: the entries must be the map's to < 1e-4 (the
+    # escapes last ~ε ln(1/σ) ≈ 1e-5 time units); Euler would need 5·10⁷ steps.
+    code, out, err = run_cli(
+        capsys, "sequence", "--kappa", "5", "--z0", "3", "--eps", "1e-6", "--time", "4.5",
+        "--method", "continuous", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["method"] == "continuous" and data["collapsed"] is False
+    np.testing.assert_allclose(data["entry_saliencies"], [3, 10 / 3, 3.5, 25 / 7], rtol=1e-4)

@@ -17,6 +17,13 @@ the papers' and what is ours: ``docs/idp.md``.
   :func:`network_dwell_times`).
 """
 
+from ._continuous import (
+    CONTINUOUS_SOLVERS as CONTINUOUS_SOLVERS,
+    ContinuousSolution as ContinuousSolution,
+    continuous_events as continuous_events,
+    sequence_events as sequence_events,
+    solve_sequence as solve_sequence,
+)
 from ._dynamics import (
     ExperimentResult as ExperimentResult,
     glitch_schedule as glitch_schedule,

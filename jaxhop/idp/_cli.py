@@ -73,6 +73,10 @@ def _sequence(args: argparse.Namespace) -> dict:
         "--size", args.size, lambda n: _sequence_bytes(n, args.memories, saves), lo=2, allowed=pow2
     )
     hadamard_memories(args.size, args.memories)  # same checks, library wording
+    if args.method == "continuous":
+        if not 0 < args.rtol < 1:
+            raise UsageError(f"--rtol must be in (0, 1) (got {args.rtol})")
+        jax.config.update("jax_enable_x64", True)  # the implicit solve needs float64
     events, sol = _retrieval.sequential_retrieval(
         args.kappa,
         args.z0,
@@ -85,6 +89,8 @@ def _sequence(args: argparse.Namespace) -> dict:
         key=jax.random.key(args.seed),
         method=args.method,
         max_events=args.max_events,
+        solver=args.solver,
+        rtol=args.rtol,
     )
     n = int(events.num_entries)
     map_z = np.asarray(_retrieval.map_prediction(args.kappa, args.z0, max(n, 1) + 1), np.float64)
@@ -128,14 +134,24 @@ def register(subparsers) -> None:
     parser.add_argument("--memories", type=int, default=8, help="P, 1 ≤ P ≤ N − 1 (default 8)")
     parser.add_argument("--size", type=int, default=64, help="N, a power of two (default 64)")
     parser.add_argument("--eps", type=float, default=1e-3, help="fast time constant ε")
-    parser.add_argument("--time", type=float, default=10.0, help="run length (euler)")
+    parser.add_argument("--time", type=float, default=10.0, help="run length (euler, continuous)")
     parser.add_argument("--dt", type=float, default=None, help="Euler step (default ε/5)")
     parser.add_argument("--noise", type=float, default=1e-6, help="fast-layer noise σ")
     parser.add_argument("--seed", type=seed, default=0, help="noise seed (any integer, mod 2^32)")
     parser.add_argument(
         "--method",
-        choices=("euler", "adiabatic"),
+        choices=("euler", "adiabatic", "continuous"),
         default="euler",
-        help="fixed-step Euler–Maruyama, or the exact ε → 0 event reduction",
+        help="fixed-step Euler–Maruyama, the exact ε → 0 event reduction, or the adaptive "
+        "continuous solve (diffrax, float64; cost independent of ε, for ε down to 1e-6)",
+    )
+    parser.add_argument(
+        "--solver",
+        choices=("kvaerno5", "kvaerno3"),
+        default="kvaerno5",
+        help="implicit solver of --method continuous (default kvaerno5)",
+    )
+    parser.add_argument(
+        "--rtol", type=float, default=1e-6, help="relative tolerance of --method continuous"
     )
     parser.add_argument("--max-events", type=int, default=16, help="entries reported at most")

@@ -86,6 +86,12 @@ def extract_events(
     ``overlaps`` are the saved (signed) ``m``; ``|m|`` is used. At most ``max_events`` entries
     are reported (later ones are dropped). ``vmap`` over trials.
     """
+    return _extract_events(ts, overlaps, saliencies, max_events=max_events, threshold=threshold)[0]
+
+
+def _extract_events(ts, overlaps, saliencies, *, max_events, threshold=0.5):
+    """:func:`extract_events` and the sample indices that bracket its crossings: ``(events,
+    (entries, entered column, exit sample, last active sample, the one after, its memory))``."""
     if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
         raise ValueError(f"max_events must be an integer >= 1, got {max_events!r}")
     if not 0 < threshold < 1:
@@ -147,7 +153,7 @@ def extract_events(
         num_entries=num_entries,
         collapsed=collapsed,
         collapse_time=collapse_time,
-    )
+    ), (entries, column, exit_sample, final, after, last_memory)
 
 
 def _adiabatic_step(network: SequenceNetwork, state, t, key):

@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
-from .._integrate import Solution, euler_maruyama_step, integrate
+from .._integrate import euler_maruyama_step, integrate
 from ._memories import hadamard_memories
 
 __all__ = ["DRIVES", "cyclic_successor", "SequenceNetwork", "sequence_init", "simulate_sequence"]
@@ -175,7 +175,11 @@ def simulate_sequence(
     key: PRNGKeyArray | None = None,
     save_every: int = 10,
     checkpoint: bool = False,
-) -> Solution:
+    solver: str = "euler",
+    rtol: float = 1e-6,
+    atol: float = 1e-12,
+    num_saves: int | None = None,
+):
     """Fixed-step Euler–Maruyama of the two-timescale network on the shared engine.
 
     ``dt`` defaults to ``ε/5`` and must satisfy ``dt ≤ ε/2`` (explicit Euler on the fast layer,
@@ -183,7 +187,30 @@ def simulate_sequence(
     overlaps and saliencies — every ``save_every`` steps; ``final`` is ``(y, α)``. The number of
     steps is ``t1/dt`` rounded up to a multiple of ``save_every``. ``checkpoint=True`` for
     reverse-mode gradients through long runs. A `key` is required when ``noise > 0``.
+
+    ``solver="kvaerno5"`` (or ``"kvaerno3"``) instead solves the network in continuous time with
+    diffrax, adaptive and with a cost independent of ε, and returns a
+    :class:`~jaxhop.idp.ContinuousSolution` (same ``ts``, ``ys``, ``final``, plus the dense
+    solution); ``rtol``, ``atol``, ``num_saves`` are its options (``dt``, ``save_every``,
+    ``checkpoint`` are Euler's). Its noise is frozen — see :mod:`jaxhop.idp._continuous`.
     """
+    if solver != "euler":
+        from ._continuous import CONTINUOUS_SOLVERS, solve_sequence
+
+        if solver not in CONTINUOUS_SOLVERS:
+            raise ValueError(
+                f"solver must be one of {('euler',) + CONTINUOUS_SOLVERS}, got {solver!r}"
+            )
+        return solve_sequence(
+            network,
+            state0,
+            t1=t1,
+            key=key,
+            solver=solver,
+            rtol=rtol,
+            atol=atol,
+            num_saves=num_saves,
+        )
     dt = network.eps / 5 if dt is None else dt
     if not (math.isfinite(dt) and 0 < dt <= network.eps / 2):
         raise ValueError(f"dt must be in (0, eps/2 = {network.eps / 2:g}], got {dt!r}")

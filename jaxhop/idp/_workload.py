@@ -22,6 +22,16 @@ def _sequence_point(params, key):
     z0 = jnp.asarray(params["z0"], network.memories.dtype)
     if params["adiabatic"]:
         events = idp.adiabatic_events(network, z0, max_events=params["max_events"])
+    elif params["solver"] != "euler":
+        sol = idp.solve_sequence(
+            network,
+            idp.sequence_init(network, z0),
+            t1=params["t1"],
+            key=key,
+            solver=params["solver"],
+            rtol=params["rtol"],
+        )
+        events = idp.continuous_events(network, sol, max_events=params["max_events"])
     else:
         dt = params["eps"] / 5
         sol = idp.simulate_sequence(
@@ -57,10 +67,14 @@ WORKLOAD = Workload(
         "t1": 10.0,
         "max_events": 16,
         "adiabatic": True,
+        "solver": "euler",
+        "rtol": 1e-6,
     },
-    static=frozenset({"size", "memories", "eps", "noise", "t1", "max_events", "adiabatic"}),
+    static=frozenset(
+        {"size", "memories", "eps", "noise", "t1", "max_events", "adiabatic", "solver", "rtol"}
+    ),
     outputs={
-        "entries": "memories entered (adiabatic: up to max_events; Euler: within t1)",
+        "entries": "memories entered (adiabatic: up to max_events; otherwise within t1)",
         "collapsed": "whether the sequence collapsed to the origin",
         "mean_dwell": "mean dwell time of the entered memories (NaN if none)",
         "last_entry_saliency": "entry saliency Z_k of the last memory entered",
