@@ -45,8 +45,15 @@ def _sequence(args: argparse.Namespace) -> dict:
             f"--memories must be in [1, size - 1 = {args.size - 1}] (got {args.memories})"
         )
     check_count("--max-events", args.max_events, hi=2**24)
-    if args.method == "adiabatic" and args.dt is not None:
-        raise UsageError("--dt sets the Euler step: it has no effect with --method adiabatic")
+    if args.method != "euler" and args.dt is not None:
+        raise UsageError(f"--dt sets the Euler step: it has no effect with --method {args.method}")
+    if args.method != "continuous":
+        for flag, value in (("--solver", args.solver), ("--rtol", args.rtol)):
+            if value is not None:
+                raise UsageError(
+                    f"{flag} sets the continuous solve: it has no effect with "
+                    f"--method {args.method}"
+                )
     if args.dt is not None and not (math.isfinite(args.dt) and 0 < args.dt <= args.eps / 2):
         raise UsageError(f"--dt must be in (0, eps/2 = {args.eps / 2:g}] (got {args.dt})")
     pow2 = lambda n: 1 << (n.bit_length() - 1)  # noqa: E731 - largest power of two <= n
@@ -74,6 +81,8 @@ def _sequence(args: argparse.Namespace) -> dict:
     )
     hadamard_memories(args.size, args.memories)  # same checks, library wording
     if args.method == "continuous":
+        args.solver = args.solver or "kvaerno5"
+        args.rtol = 1e-6 if args.rtol is None else args.rtol
         if not 0 < args.rtol < 1:
             raise UsageError(f"--rtol must be in (0, 1) (got {args.rtol})")
         jax.config.update("jax_enable_x64", True)  # the implicit solve needs float64
@@ -148,10 +157,13 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--solver",
         choices=("kvaerno5", "kvaerno3"),
-        default="kvaerno5",
+        default=None,
         help="implicit solver of --method continuous (default kvaerno5)",
     )
     parser.add_argument(
-        "--rtol", type=float, default=1e-6, help="relative tolerance of --method continuous"
+        "--rtol",
+        type=float,
+        default=None,
+        help="relative tolerance of --method continuous (default 1e-6)",
     )
     parser.add_argument("--max-events", type=int, default=16, help="entries reported at most")
