@@ -80,11 +80,14 @@ def _sequence(args: argparse.Namespace) -> dict:
         "--size", args.size, lambda n: _sequence_bytes(n, args.memories, saves), lo=2, allowed=pow2
     )
     hadamard_memories(args.size, args.memories)  # same checks, library wording
+    solve: dict = {}  # the continuous solve's options, only for --method continuous
     if args.method == "continuous":
-        args.solver = args.solver or "kvaerno5"
-        args.rtol = 1e-6 if args.rtol is None else args.rtol
-        if not 0 < args.rtol < 1:
-            raise UsageError(f"--rtol must be in (0, 1) (got {args.rtol})")
+        solve = {
+            "solver": args.solver or "kvaerno5",
+            "rtol": 1e-6 if args.rtol is None else args.rtol,
+        }
+        if not 0 < solve["rtol"] < 1:
+            raise UsageError(f"--rtol must be in (0, 1) (got {solve['rtol']})")
         jax.config.update("jax_enable_x64", True)  # the implicit solve needs float64
     events, sol = _retrieval.sequential_retrieval(
         args.kappa,
@@ -98,8 +101,7 @@ def _sequence(args: argparse.Namespace) -> dict:
         key=jax.random.key(args.seed),
         method=args.method,
         max_events=args.max_events,
-        solver=args.solver,
-        rtol=args.rtol,
+        **solve,
     )
     n = int(events.num_entries)
     map_z = np.asarray(_retrieval.map_prediction(args.kappa, args.z0, max(n, 1) + 1), np.float64)
