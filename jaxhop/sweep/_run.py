@@ -31,6 +31,7 @@ has not been made to pass a test yet (docs/cluster.md records what was measured)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -386,95 +387,61 @@ def sweep(
     elif not jnp.issubdtype(jnp.asarray(key).dtype, jax.dtypes.prng_key):
         key = jax.random.wrap_key_data(jnp.asarray(key, jnp.uint32))
 
-    # take the directory before any work: a busy directory is refused at once
-    locks = Store.lock(Path(out), worker) if out is not None else None
-    try:
-        return _sweep_locked(
-            fn,
-            grid,
-            chunk_size,
-            out,
-            resume,
-            key,
-            config,
-            budget,
-            batch_size,
-            worker,
-            devices,
-            nonfinite,
-            quiet,
-            desc,
-            locks,
-        )
-    finally:
-        for handle in locks or ():
-            handle.close()
-
-
-def _sweep_locked(
-    fn,
-    grid,
-    chunk_size,
-    out,
-    resume,
-    key,
-    config,
-    budget,
-    batch_size,
-    worker,
-    devices,
-    nonfinite,
-    quiet,
-    desc,
-    locks,
-):
-    n_dev = len(devices)
-    mesh = Mesh(np.asarray(devices), (_AXIS,))
-    tile = _DEFAULT_TILE if batch_size is None else batch_size
-    unit = tile * n_dev  # chunks are whole tiles on every device
-    chunker = _Chunker(fn, grid, key, mesh, tile)
-    largest = _round_up(grid.size, unit)
-    requested = chunk_size is not None
-    chunk = min(_round_up(chunk_size if requested else _DEFAULT_MAX_CHUNK, unit), largest)
-    compiled, used = chunker.compile(chunk)
-    for _ in range(3):  # memory is nearly linear in the chunk; shrink until it fits
-        if used <= budget:
-            break
-        per_point = used / (chunk // n_dev)  # bytes per point on one device
-        fits = int(budget // (per_point * tile)) * unit
-        if fits < unit:
-            raise ValueError(
-                f"one tile of {tile} points needs ≈{tile * per_point / 2**20:.1f} MiB per "
-                f"device, over the memory budget of {budget / 2**20:.1f} MiB: no chunk fits"
-                + (" (try a smaller batch_size)" if tile > 1 else "")
-            )
-        if requested:
-            raise ValueError(
-                f"chunk_size={chunk} needs ≈{used / 2**20:.2f} MiB per device "
-                f"(≈{per_point:.0f} bytes per point), over the memory budget of "
-                f"{budget / 2**20:.2f} MiB; chunk_size <= {fits} fits"
-            )
-        chunk = min(fits, chunk - unit)
+    # take the directory before any work: a busy directory is refused at once; the locks
+    # (and the store holding them) are released however the run ends
+    with contextlib.ExitStack() as stack:
+        locks = None
+        if out is not None:
+            locks = Store.lock(Path(out), worker)
+            for handle in locks:
+                stack.callback(handle.close)
+        n_dev = len(devices)
+        mesh = Mesh(np.asarray(devices), (_AXIS,))
+        tile = _DEFAULT_TILE if batch_size is None else batch_size
+        unit = tile * n_dev  # chunks are whole tiles on every device
+        chunker = _Chunker(fn, grid, key, mesh, tile)
+        largest = _round_up(grid.size, unit)
+        requested = chunk_size is not None
+        chunk = min(_round_up(chunk_size if requested else _DEFAULT_MAX_CHUNK, unit), largest)
         compiled, used = chunker.compile(chunk)
+        for _ in range(3):  # memory is nearly linear in the chunk; shrink until it fits
+            if used <= budget:
+                break
+            per_point = used / (chunk // n_dev)  # bytes per point on one device
+            fits = int(budget // (per_point * tile)) * unit
+            if fits < unit:
+                raise ValueError(
+                    f"one tile of {tile} points needs ≈{tile * per_point / 2**20:.1f} MiB per "
+                    f"device, over the memory budget of {budget / 2**20:.1f} MiB: no chunk fits"
+                    + (" (try a smaller batch_size)" if tile > 1 else "")
+                )
+            if requested:
+                raise ValueError(
+                    f"chunk_size={chunk} needs ≈{used / 2**20:.2f} MiB per device "
+                    f"(≈{per_point:.0f} bytes per point), over the memory budget of "
+                    f"{budget / 2**20:.2f} MiB; chunk_size <= {fits} fits"
+                )
+            chunk = min(fits, chunk - unit)
+            compiled, used = chunker.compile(chunk)
 
-    outputs = {
-        name: {"shape": list(info.shape[1:]), "dtype": np.dtype(info.dtype).str}
-        for name, info in chunker.out_info.items()
-    }
-    identity = {
-        "format": FORMAT,
-        "function": _function_name(fn),
-        "config": dict(config or {}),
-        "grid": {"kind": grid.kind, "names": list(grid.names), "sha256": grid.fingerprint()},
-        "key": _key_record(key),
-        "outputs": outputs,
-        "tile": tile,
-    }
-    writer = jax.process_index() == 0
-    store = None
-    if out is not None:
-        store = Store(Path(out), identity, grid, resume=resume, worker=worker, locks=locks)
-    try:
+        outputs = {
+            name: {"shape": list(info.shape[1:]), "dtype": np.dtype(info.dtype).str}
+            for name, info in chunker.out_info.items()
+        }
+        identity = {
+            "format": FORMAT,
+            "function": _function_name(fn),
+            "config": dict(config or {}),
+            "grid": {"kind": grid.kind, "names": list(grid.names), "sha256": grid.fingerprint()},
+            "key": _key_record(key),
+            "outputs": outputs,
+            "tile": tile,
+        }
+        writer = jax.process_index() == 0
+        store = None
+        if out is not None:
+            store = Store(Path(out), identity, grid, resume=resume, worker=worker, locks=locks)
+            stack.callback(store.close)
         return _sweep_into(
             chunker,
             compiled,
@@ -491,9 +458,6 @@ def _sweep_locked(
             quiet,
             desc,
         )
-    finally:
-        if store is not None:
-            store.close()
 
 
 def _work(done, size: int, chunk: int, tile: int, share: tuple[int, int]):
