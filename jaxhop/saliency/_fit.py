@@ -47,6 +47,17 @@ class KappaFit(eqx.Module):
     converged: Bool[Array, ...]
 
 
+def _with_period(kappa, result) -> KappaFit:
+    """The :class:`KappaFit` of a fitted `kappa`, its period and `result`'s history."""
+    return KappaFit(
+        kappa=kappa,
+        period=saliency.period(kappa),
+        losses=result.losses,
+        steps=result.steps,
+        converged=result.converged,
+    )
+
+
 def _kappa_from_raw(raw):
     # κ = 4 + e^u keeps every iterate in the periodic regime (κ > 4), where T_∞ is smooth.
     return 4 + jnp.exp(raw)
@@ -172,13 +183,7 @@ def fit_kappa_to_dwell_times(
         args=(target_dwells, jnp.asarray(z0, target_dwells.dtype)),
     )
     kappa = _kappa_from_raw(result.params)
-    return KappaFit(
-        kappa=kappa,
-        period=saliency.period(kappa),
-        losses=result.losses,
-        steps=result.steps,
-        converged=result.converged,
-    )
+    return _with_period(kappa, result)
 
 
 def _retrieval_loss(raw, target, z0, max_steps, temperature):
@@ -228,10 +233,4 @@ def fit_kappa_to_retrievals(
         ),
     )
     kappa = jnp.exp(result.params)
-    return KappaFit(
-        kappa=kappa,
-        period=saliency.period(kappa),
-        losses=result.losses,
-        steps=result.steps,
-        converged=result.converged,
-    )
+    return _with_period(kappa, result)
