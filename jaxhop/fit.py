@@ -24,6 +24,25 @@ from ._checks import check_int, check_real
 
 __all__ = ["FitResult", "fit", "MAX_HISTORY"]
 
+
+def __getattr__(name: str):
+    # the κ fits under their old names here (``jh.fit.fit_kappa_to_period``): the package's
+    # face (``jaxhop/__init__.py``) says where they live, so that this module names no family
+    import importlib
+
+    from . import _FIT_ALIASES
+
+    if name not in _FIT_ALIASES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_FIT_ALIASES[name]), name)
+
+
+def __dir__() -> list[str]:
+    from . import _FIT_ALIASES
+
+    return sorted({*globals(), *_FIT_ALIASES})
+
+
 MAX_HISTORY = 10_000
 """The default number of losses :func:`fit` records: a fit that may run up to 10⁹ steps but
 stops after 7 allocates a history of ``min(steps, MAX_HISTORY)`` entries, not of 10⁹."""

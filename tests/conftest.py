@@ -30,3 +30,6 @@ from jaxtyping import install_import_hook  # noqa: E402
 
 with install_import_hook("jaxhop", "beartype.beartype"):
     import jaxhop  # noqa: E402, F401
+    from jaxhop._lazy import load_all  # noqa: E402
+
+    load_all("jaxhop")  # the package is lazy: import, under the hook, all that it exposes

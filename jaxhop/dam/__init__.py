@@ -21,55 +21,62 @@ Public API:
   :func:`plot_basin`, :func:`plot_convergence`, :func:`plot_correlation`.
 """
 
-from ._dynamics import (
-    Convergence as Convergence,
-    RecallTrace as RecallTrace,
-    async_sweep as async_sweep,
-    convergence as convergence,
-    cue as cue,
-    effective_load as effective_load,
-    kappa as kappa,
-    num_patterns as num_patterns,
-    overlap as overlap,
-    parallel_step as parallel_step,
-    recall as recall,
-    trace_from_states as trace_from_states,
-)
-from ._effective import (
-    EffectiveProcess as EffectiveProcess,
-    effective_process as effective_process,
-)
-from ._experiments import (
-    basin_edge as basin_edge,
-    phase_diagram as phase_diagram,
-    theory_vs_simulation as theory_vs_simulation,
-)
-from ._model import (
-    RULES as RULES,
-    SEPARATIONS as SEPARATIONS,
-    STORAGES as STORAGES,
-    VARIANTS as VARIANTS,
-    DenseMemory as DenseMemory,
-)
-from ._plot import (
-    plot_basin as plot_basin,
-    plot_convergence as plot_convergence,
-    plot_correlation as plot_correlation,
-    plot_phase_diagram as plot_phase_diagram,
-    plot_recall as plot_recall,
-    plot_recall_grid as plot_recall_grid,
-)
-from ._recall import (
-    RecallResult as RecallResult,
-    recall_memory_bytes as recall_memory_bytes,
-    recall_summary as recall_summary,
-    simulate_recall as simulate_recall,
-)
-from ._theory import (
-    capacity as capacity,
-    hermite_weights as hermite_weights,
-    noise_coefficients as noise_coefficients,
-    recurrence as recurrence,
-    response_coefficients as response_coefficients,
-    two_step as two_step,
-)
+from typing import TYPE_CHECKING
+
+from .._lazy import attach as _attach
+
+if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads this list)
+    from ._dynamics import (
+        Convergence as Convergence,
+        RecallTrace as RecallTrace,
+        async_sweep as async_sweep,
+        convergence as convergence,
+        cue as cue,
+        effective_load as effective_load,
+        kappa as kappa,
+        num_patterns as num_patterns,
+        overlap as overlap,
+        parallel_step as parallel_step,
+        recall as recall,
+        trace_from_states as trace_from_states,
+    )
+    from ._effective import (
+        EffectiveProcess as EffectiveProcess,
+        effective_process as effective_process,
+    )
+    from ._experiments import (
+        basin_edge as basin_edge,
+        phase_diagram as phase_diagram,
+        theory_vs_simulation as theory_vs_simulation,
+    )
+    from ._model import (
+        RULES as RULES,
+        SEPARATIONS as SEPARATIONS,
+        STORAGES as STORAGES,
+        VARIANTS as VARIANTS,
+        DenseMemory as DenseMemory,
+    )
+    from ._plot import (
+        plot_basin as plot_basin,
+        plot_convergence as plot_convergence,
+        plot_correlation as plot_correlation,
+        plot_phase_diagram as plot_phase_diagram,
+        plot_recall as plot_recall,
+        plot_recall_grid as plot_recall_grid,
+    )
+    from ._recall import (
+        RecallResult as RecallResult,
+        recall_memory_bytes as recall_memory_bytes,
+        recall_summary as recall_summary,
+        simulate_recall as simulate_recall,
+    )
+    from ._theory import (
+        capacity as capacity,
+        hermite_weights as hermite_weights,
+        noise_coefficients as noise_coefficients,
+        recurrence as recurrence,
+        response_coefficients as response_coefficients,
+        two_step as two_step,
+    )
+
+__getattr__, __dir__, __all__ = _attach(__name__)

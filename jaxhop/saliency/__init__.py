@@ -13,32 +13,39 @@ a collapse. See ``docs/saliency.md`` for the derivations and figures.
 - figures: :func:`plot_phase_diagram`, :func:`plot_orbits`.
 """
 
-from ._fit import (
-    KappaFit as KappaFit,
-    fit_kappa_to_dwell_times as fit_kappa_to_dwell_times,
-    fit_kappa_to_period as fit_kappa_to_period,
-    fit_kappa_to_retrievals as fit_kappa_to_retrievals,
-)
-from ._map import (
-    COLLAPSE as COLLAPSE,
-    DECAY as DECAY,
-    INVALID as INVALID,
-    KAPPA_CRITICAL as KAPPA_CRITICAL,
-    PERIODIC as PERIODIC,
-    REGIMES as REGIMES,
-    collapse_index as collapse_index,
-    cumulative_time as cumulative_time,
-    dwell_times as dwell_times,
-    fixed_points as fixed_points,
-    is_collapsed as is_collapsed,
-    kappa_for_period as kappa_for_period,
-    min_period as min_period,
-    multipliers as multipliers,
-    orbit as orbit,
-    period as period,
-    regime as regime,
-    retrievals as retrievals,
-    saliency_map as saliency_map,
-    soft_retrievals as soft_retrievals,
-)
-from ._plot import plot_orbits as plot_orbits, plot_phase_diagram as plot_phase_diagram
+from typing import TYPE_CHECKING
+
+from .._lazy import attach as _attach
+
+if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads this list)
+    from ._fit import (
+        KappaFit as KappaFit,
+        fit_kappa_to_dwell_times as fit_kappa_to_dwell_times,
+        fit_kappa_to_period as fit_kappa_to_period,
+        fit_kappa_to_retrievals as fit_kappa_to_retrievals,
+    )
+    from ._map import (
+        COLLAPSE as COLLAPSE,
+        DECAY as DECAY,
+        INVALID as INVALID,
+        KAPPA_CRITICAL as KAPPA_CRITICAL,
+        PERIODIC as PERIODIC,
+        REGIMES as REGIMES,
+        collapse_index as collapse_index,
+        cumulative_time as cumulative_time,
+        dwell_times as dwell_times,
+        fixed_points as fixed_points,
+        is_collapsed as is_collapsed,
+        kappa_for_period as kappa_for_period,
+        min_period as min_period,
+        multipliers as multipliers,
+        orbit as orbit,
+        period as period,
+        regime as regime,
+        retrievals as retrievals,
+        saliency_map as saliency_map,
+        soft_retrievals as soft_retrievals,
+    )
+    from ._plot import plot_orbits as plot_orbits, plot_phase_diagram as plot_phase_diagram
+
+__getattr__, __dir__, __all__ = _attach(__name__)

@@ -17,44 +17,51 @@ hyper-parameter are our design (``docs/ssm.md``).
   checkpoints :func:`save_model` / :func:`load_model`.
 """
 
-from ._lti import (
-    DiagonalLTI as DiagonalLTI,
-    causal_conv as causal_conv,
-    lti_kernel as lti_kernel,
-    vandermonde as vandermonde,
-)
-from ._models import (
-    MODELS as MODELS,
-    LTILayer as LTILayer,
-    LTIStack as LTIStack,
-    count_params as count_params,
-    make_model as make_model,
-)
-from ._residual import (
-    ResidualBlock as ResidualBlock,
-    ResidualModel as ResidualModel,
-    delay_bank as delay_bank,
-)
-from ._selective import (
-    SelectiveModel as SelectiveModel,
-    SelectiveScan as SelectiveScan,
-    selective_scan as selective_scan,
-)
-from ._stack import AbstractPreNormStack as AbstractPreNormStack, RMSNorm as RMSNorm
-from ._tasks import (
-    InductionTask as InductionTask,
-    draw_trigger as draw_trigger,
-    extended_induction_head as extended_induction_head,
-    induction_head as induction_head,
-    per_sequence_trigger as per_sequence_trigger,
-)
-from ._train import (
-    TrainResult as TrainResult,
-    evaluate as evaluate,
-    load_model as load_model,
-    loss_fn as loss_fn,
-    make_optimizer as make_optimizer,
-    save_model as save_model,
-    train as train,
-    train_step as train_step,
-)
+from typing import TYPE_CHECKING
+
+from .._lazy import attach as _attach
+
+if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads this list)
+    from ._lti import (
+        DiagonalLTI as DiagonalLTI,
+        causal_conv as causal_conv,
+        lti_kernel as lti_kernel,
+        vandermonde as vandermonde,
+    )
+    from ._models import (
+        MODELS as MODELS,
+        LTILayer as LTILayer,
+        LTIStack as LTIStack,
+        count_params as count_params,
+        make_model as make_model,
+    )
+    from ._residual import (
+        ResidualBlock as ResidualBlock,
+        ResidualModel as ResidualModel,
+        delay_bank as delay_bank,
+    )
+    from ._selective import (
+        SelectiveModel as SelectiveModel,
+        SelectiveScan as SelectiveScan,
+        selective_scan as selective_scan,
+    )
+    from ._stack import AbstractPreNormStack as AbstractPreNormStack, RMSNorm as RMSNorm
+    from ._tasks import (
+        InductionTask as InductionTask,
+        draw_trigger as draw_trigger,
+        extended_induction_head as extended_induction_head,
+        induction_head as induction_head,
+        per_sequence_trigger as per_sequence_trigger,
+    )
+    from ._train import (
+        TrainResult as TrainResult,
+        evaluate as evaluate,
+        load_model as load_model,
+        loss_fn as loss_fn,
+        make_optimizer as make_optimizer,
+        save_model as save_model,
+        train as train,
+        train_step as train_step,
+    )
+
+__getattr__, __dir__, __all__ = _attach(__name__)

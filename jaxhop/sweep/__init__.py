@@ -30,18 +30,25 @@ Results as labelled arrays: ``jh.sweep.load(out).to_xarray()`` (the ``xarray`` e
 ``jaxhop sweep-export DIR --to out.zarr|out.nc``.
 """
 
-from ._grid import Grid as Grid, as_grid as as_grid, points as points, product as product
-from ._run import (
-    default_memory_budget as default_memory_budget,
-    parse_bytes as parse_bytes,
-    sweep as sweep,
-    worker_share as worker_share,
-)
-from ._store import (
-    SweepBusyError as SweepBusyError,
-    SweepResult as SweepResult,
-    SweepStatus as SweepStatus,
-    load as load,
-    status as status,
-)
-from ._workload import Workload as Workload, WorkloadRegistry as WorkloadRegistry
+from typing import TYPE_CHECKING
+
+from .._lazy import attach as _attach
+
+if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads this list)
+    from ._grid import Grid as Grid, as_grid as as_grid, points as points, product as product
+    from ._run import (
+        default_memory_budget as default_memory_budget,
+        parse_bytes as parse_bytes,
+        sweep as sweep,
+        worker_share as worker_share,
+    )
+    from ._store import (
+        SweepBusyError as SweepBusyError,
+        SweepResult as SweepResult,
+        SweepStatus as SweepStatus,
+        load as load,
+        status as status,
+    )
+    from ._workload import Workload as Workload, WorkloadRegistry as WorkloadRegistry
+
+__getattr__, __dir__, __all__ = _attach(__name__)
