@@ -21,14 +21,6 @@ _PATHS = 2**14  # effective-process paths by default
 
 
 def _recall(args: argparse.Namespace) -> dict:
-    import jax
-    import numpy as np
-
-    from ._dynamics import num_patterns
-    from ._effective import effective_process, effective_process_bytes
-    from ._recall import _resolve_storage, recall_memory_bytes, recall_summary, simulate_recall
-    from ._theory import recurrence
-
     if args.order < 2:
         raise UsageError(f"--order must be an integer >= 2 (got {args.order})")
     if args.size < 2:
@@ -47,6 +39,14 @@ def _recall(args: argparse.Namespace) -> dict:
             f"{args.order}"
         )
     paths = _PATHS if args.paths is None else check_count("--paths", args.paths)
+    import jax
+    import numpy as np
+
+    from ._dynamics import num_patterns
+    from ._effective import effective_process, effective_process_bytes
+    from ._recall import _resolve_storage, recall_memory_bytes, recall_summary, simulate_recall
+    from ._theory import recurrence
+
     if args.order >= 3:
         check_memory("--steps", args.steps, lambda t: effective_process_bytes(t, paths))
         check_memory("--paths", paths, lambda p: effective_process_bytes(args.steps, p))

@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-
 from ..cli import UsageError, add_command, check_count, check_memory, save_figure
 
 _Q = 0.2  # coding level of the deterministic pattern set (docs/firing_rate.md)
 
 
 def _phase_diagram(args: argparse.Namespace) -> dict:
-    from ._phase import phase_diagram
-
     step = round(1 / (_Q * _Q))
     if args.size < step or args.size % step:
         raise UsageError(
@@ -26,6 +22,10 @@ def _phase_diagram(args: argparse.Namespace) -> dict:
     check_memory("--size", args.size, lambda n: 4 * 12 * n * (round(1 / _Q) + 1), lo=step)
     if args.chunk_size is not None:
         check_count("--chunk-size", args.chunk_size)
+    import numpy as np
+
+    from ._phase import phase_diagram
+
     start = time.perf_counter()
     diagram = phase_diagram(
         args.activation, args.gamma, size=args.size, q=_Q, chunk_size=args.chunk_size

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 
-import numpy as np
-
 from ..cli import (
     INT32_MAX,
     UsageError,
@@ -28,11 +26,6 @@ def _sequence_bytes(size: int, memories: int, saves: int) -> int:
 
 
 def _sequence(args: argparse.Namespace) -> dict:
-    import jax
-
-    from . import _plot, _retrieval
-    from ._memories import hadamard_memories
-
     check_positive("--kappa", args.kappa)
     check_positive("--z0", args.z0)
     check_positive("--eps", args.eps)
@@ -79,6 +72,12 @@ def _sequence(args: argparse.Namespace) -> dict:
     check_memory(
         "--size", args.size, lambda n: _sequence_bytes(n, args.memories, saves), lo=2, allowed=pow2
     )
+    import jax
+    import numpy as np
+
+    from . import _plot, _retrieval
+    from ._memories import hadamard_memories
+
     hadamard_memories(args.size, args.memories)  # same checks, library wording
     solve: dict = {}  # the continuous solve's options, only for --method continuous
     if args.method == "continuous":

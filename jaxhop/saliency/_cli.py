@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 
-import numpy as np
-
 from ..cli import UsageError, add_command, check_count, check_memory, check_positive, integer
 
 # Bytes per orbit point, end to end: float32 on the device, float64 on the host, a Python
@@ -15,12 +13,14 @@ _ORBIT_POINT_BYTES = 4 + 8 + 32 + 24
 
 
 def _saliency(args: argparse.Namespace) -> dict:
-    from . import _map as sal
-
     check_positive("--kappa", args.kappa)
     check_positive("--z0", args.z0)
     check_count("--steps", args.steps, lo=0, hi=2**31 - 2)
     check_memory("--steps", args.steps, lambda n: _ORBIT_POINT_BYTES * (n + 1), lo=0)
+    import numpy as np
+
+    from . import _map as sal
+
     z_minus, z_plus = (float(v) for v in sal.fixed_points(args.kappa))
     code = int(sal.regime(args.kappa, args.z0))
     orbit = np.asarray(sal.orbit(args.kappa, args.z0, args.steps), dtype=np.float64)
@@ -43,8 +43,6 @@ def _saliency(args: argparse.Namespace) -> dict:
 
 
 def _fit_period(args: argparse.Namespace) -> dict:
-    from . import _fit as fit, _map as sal
-
     if not (math.isfinite(args.target) and args.target > math.log(2.0)):
         raise UsageError(
             f"--target must be a finite period > ln 2 ≈ 0.693147 (got {args.target}); "
@@ -52,6 +50,10 @@ def _fit_period(args: argparse.Namespace) -> dict:
         )
     check_count("--max-steps", args.max_steps)  # memory: the history is bounded (MAX_HISTORY)
     check_positive("--tol", args.tol, strict=False)
+    import numpy as np
+
+    from . import _fit as fit, _map as sal
+
     result = fit.fit_kappa_to_period(args.target, steps=args.max_steps, tol=args.tol)
     steps = int(result.steps)
     return {

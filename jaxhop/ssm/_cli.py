@@ -15,10 +15,6 @@ def _activation_bytes(sequences: int, length: int, width: int, vocab: int) -> in
 
 
 def _train(args: argparse.Namespace) -> dict:
-    import jax
-
-    from . import _models, _tasks, _train
-
     for name in ("steps", "batch", "length", "width", "vocab", "eval_size"):
         check_count(f"--{name.replace('_', '-')}", getattr(args, name))
     check_positive("--lr", args.lr)
@@ -52,6 +48,8 @@ def _train(args: argparse.Namespace) -> dict:
     if args.task == "induction":
         if args.k is not None and args.k != 1:
             raise UsageError(f"--k is only for --task extended (got {args.k})")
+        from . import _tasks
+
         task = _tasks.induction_head(length=args.length, vocab=args.vocab)
     else:
         k = 3 if args.k is None else args.k
@@ -61,8 +59,14 @@ def _train(args: argparse.Namespace) -> dict:
             )
         if args.length < 4 * (k + 1):
             raise UsageError(f"--length must be >= 4 (k + 1) = {4 * (k + 1)} (got {args.length})")
+        from . import _tasks
+
         make = _tasks.per_sequence_trigger if args.per_sequence else _tasks.extended_induction_head
         task = make(k, length=args.length, vocab=args.vocab)
+    import jax
+
+    from . import _models, _train
+
     key_model, key_train = jax.random.split(jax.random.key(args.seed))
     model = _models.make_model(args.model, key_model, task, width=args.width)
     try:

@@ -9,14 +9,18 @@ from __future__ import annotations
 import argparse
 import warnings
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..cli import UsageError, add_command
 from ._workload import WorkloadRegistry
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 def _summary(values: np.ndarray) -> dict:
+    import numpy as np
+
     finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values
     if finite.size == 0 or values.dtype.kind not in "fiub":
         return {"min": None, "max": None, "mean": None}
@@ -49,10 +53,7 @@ def _status_report(state, total: int) -> dict:
 
 
 def _sweep(args: argparse.Namespace) -> dict:
-    import jax
-
     from ._config import load_config
-    from ._run import sweep
 
     workloads = args.workloads
 
@@ -85,6 +86,10 @@ def _sweep(args: argparse.Namespace) -> dict:
         return _status_report(status(out), config.grid.size)
     if worker is not None and args.restart:
         raise UsageError("--worker conflicts with --restart: restart with a plain sweep")
+    import jax
+
+    from ._run import sweep
+
     fn, identity = workloads.bind(config.workload, config.params, config.grid.names)
     workload = workloads.get(config.workload)
     with warnings.catch_warnings():
