@@ -82,8 +82,43 @@ class UsageError(ValueError):
     """Bad command-line input: reported as one line on stderr with exit code 2."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with every option's default shown: ``(default: X)`` is appended to
+    the help of an option whose default is not ``None``/``False`` unless the help already
+    states it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            default is None
+            or default is False
+            or default is argparse.SUPPRESS
+            or "%(default)" in text
+            or not (action.option_strings or action.nargs in ("?", "*"))
+        ):
+            return text
+        shown = _default_text(default)
+        value = rf"(?<![\w.]){re.escape(shown)}(?![\w.])"
+        if re.search(rf"\bdefault:? {value}", text):
+            return text  # already says it: "orbit length (default 20)"
+        return f"{text} (default: {shown})"
+
+
+def _default_text(default: Any) -> str:
+    """A default as ``--help`` writes it: the value as typed on the command line."""
+    if isinstance(default, (list, tuple)):
+        return " ".join(_default_text(v) for v in default)
+    return str(default).replace("%", "%%")
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line (no usage block) and exit code 2."""
+    """argparse, but errors are one line (no usage block) and exit code 2; ``--help`` shows
+    every default (:class:`_HelpFormatter`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         raise UsageError(f"{self.prog}: {message}")
@@ -96,18 +131,23 @@ class _Parser(argparse.ArgumentParser):
 
 
 def add_output_options(
-    parser: argparse.ArgumentParser, *, default_out: str | None = None, writes: bool = True
+    parser: argparse.ArgumentParser,
+    *,
+    default_out: str | None = None,
+    writes: bool = True,
+    out_help: str | None = None,
 ):
     """Add the options every subcommand shares: ``--json``, ``--quiet`` and, for commands
-    that write files (`writes`), ``--out``."""
+    that write files (`writes`), ``--out`` (`out_help`: its help, when not the figures')."""
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     if writes:
         parser.add_argument(
             "--out",
             type=Path,
             default=None if default_out is None else Path(default_out),
-            help="directory for figures and data"
-            + (f" (default {default_out})" if default_out else ""),
+            help=out_help
+            or "directory for figures and data"
+            + (f" (default {default_out})" if default_out else " (default: none written)"),
         )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -121,16 +161,20 @@ def add_command(
     description: str,
     default_out: str | None = None,
     writes: bool = True,
+    out_help: str | None = None,
     **defaults: Any,
 ) -> argparse.ArgumentParser:
     """Add the subcommand `name`, run by ``handler(args)``, with the shared output options.
 
-    A command that writes no file passes ``writes=False`` and gets no ``--out``. Returns the
+    A command that writes no file passes ``writes=False`` and gets no ``--out``; `out_help`
+    describes an ``--out`` that holds something else than figures. Returns the
     new parser, for the command's own arguments; `defaults` are extra namespace values its
     handler reads.
     """
-    parser = subparsers.add_parser(name, help=help, description=description)
-    add_output_options(parser, default_out=default_out, writes=writes)
+    parser = subparsers.add_parser(
+        name, help=help, description=description, formatter_class=_HelpFormatter
+    )
+    add_output_options(parser, default_out=default_out, writes=writes, out_help=out_help)
     parser.set_defaults(handler=handler, **defaults)
     return parser
 

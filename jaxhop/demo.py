@@ -94,5 +94,5 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes (for tests)")
     parser.add_argument(
-        "--sections", default=None, help="comma-separated subset of sections to run"
+        "--sections", default=None, help="comma-separated subset of sections to run (default: all)"
     )

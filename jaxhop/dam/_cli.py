@@ -153,11 +153,26 @@ def register(subparsers) -> None:
     parser.add_argument("--m0", type=float, default=0.7, help="initial overlap in [-1, 1]")
     parser.add_argument("--trials", type=int, default=20, help="trials (default 20)")
     parser.add_argument("--steps", type=int, default=10, help="parallel steps (default 10)")
-    parser.add_argument("--variant", choices=("krotov", "nbody"), default="krotov")
-    parser.add_argument("--rule", choices=("dominant", "exact"), default="dominant")
-    parser.add_argument("--pattern-sets", type=int, default=10, help="independent sets")
-    parser.add_argument("--storage", choices=("auto", "int8", "key"), default="auto")
     parser.add_argument(
-        "--paths", type=int, default=None, help=f"effective-process paths, n >= 3 ({_PATHS})"
+        "--variant", choices=("krotov", "nbody"), default="krotov", help="the model's energy"
+    )
+    parser.add_argument(
+        "--rule",
+        choices=("dominant", "exact"),
+        default="dominant",
+        help="update: the dominant term of the local field, or the exact energy difference",
+    )
+    parser.add_argument("--pattern-sets", type=int, default=10, help="independent sets")
+    parser.add_argument(
+        "--storage",
+        choices=("auto", "int8", "key"),
+        default="auto",
+        help="patterns held as int8, or regenerated from their key; auto: int8 up to 1 GiB",
+    )
+    parser.add_argument(
+        "--paths",
+        type=int,
+        default=None,
+        help=f"effective-process paths, n >= 3 (default {_PATHS})",
     )
     parser.add_argument("--seed", type=seed, default=0, help="any integer, mod 2^32")

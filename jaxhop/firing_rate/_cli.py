@@ -88,4 +88,9 @@ def register(subparsers) -> None:
         help="design setting: negative (a = -0.3, b = 0.95) or positive (a = 0.1, b = 0.95)",
     )
     phase.add_argument("--size", type=int, default=1000, help="N, a multiple of 25 (default 1000)")
-    phase.add_argument("--chunk-size", type=int, default=None, help="cells per tile (lax.map)")
+    phase.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help="cells per tile (lax.map; default: all at once)",
+    )

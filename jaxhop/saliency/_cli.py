@@ -91,5 +91,7 @@ def register(subparsers) -> None:
         writes=False,
     )
     parser.add_argument("--target", type=float, required=True, help="target period T > ln 2")
-    parser.add_argument("--max-steps", type=integer, default=200, help="optimizer steps (200)")
+    parser.add_argument(
+        "--max-steps", type=integer, default=200, help="optimizer steps (default 200)"
+    )
     parser.add_argument("--tol", type=float, default=1e-6, help="stop when |ΔT| ≤ tol")

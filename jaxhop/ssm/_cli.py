@@ -134,9 +134,20 @@ def register(subparsers) -> None:
         description="Train with AdamW (warmup-cosine) on fresh batches; report the test "
         "accuracy at the last position on a fresh test set, parameter count and training "
         "tokens/s (excluding the compiling first step).",
+        out_help="directory for the trained model, model.eqx (default: none written)",
     )
-    train.add_argument("--model", choices=("residual", "selective", "lti"), default="residual")
-    train.add_argument("--task", choices=("induction", "extended"), default="induction")
+    train.add_argument(
+        "--model",
+        choices=("residual", "selective", "lti"),
+        default="residual",
+        help="residual generator (ours), selective scan (Mamba/S6) or ungated LTI stack",
+    )
+    train.add_argument(
+        "--task",
+        choices=("induction", "extended"),
+        default="induction",
+        help="the induction head, or its extended version with a k-token trigger",
+    )
     train.add_argument("--k", type=int, default=None, help="trigger length (extended, default 3)")
     train.add_argument(
         "--per-sequence", action="store_true", help="extended: draw the trigger per sequence"
@@ -151,7 +162,13 @@ def register(subparsers) -> None:
         "--seed", type=seed, default=0, help="model and data seed (any integer, mod 2^32)"
     )
     train.add_argument("--eval-size", type=int, default=1024, help="test sequences")
-    train.add_argument("--eval-every", type=int, default=None, help="evaluate every N steps")
     train.add_argument(
-        "--test-lengths", type=_length, nargs="*", default=None, help="also test at these L"
+        "--eval-every", type=int, default=None, help="evaluate every N steps (default: at the end)"
+    )
+    train.add_argument(
+        "--test-lengths",
+        type=_length,
+        nargs="*",
+        default=None,
+        help="also test at these L (default: none)",
     )

@@ -53,8 +53,6 @@ def _status_report(state, total: int) -> dict:
 
 
 def _sweep(args: argparse.Namespace) -> dict:
-    from ._config import load_config
-
     workloads = args.workloads
 
     if args.list:
@@ -69,13 +67,15 @@ def _sweep(args: argparse.Namespace) -> dict:
         }
     if args.config is None:
         raise UsageError("CONFIG is required (a TOML file; see examples/), or --list")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UsageError(f"--chunk-size must be an integer >= 1 (got {args.chunk_size})")
+    worker = _parse_worker(args.worker)
+    from ._config import load_config
+
     config = load_config(args.config)
     out = args.out if args.out is not None else config.out
     if out is None:
         raise UsageError('no output directory: set out = "..." in CONFIG or pass --out DIR')
-    if args.chunk_size is not None and args.chunk_size < 1:
-        raise UsageError(f"--chunk-size must be an integer >= 1 (got {args.chunk_size})")
-    worker = _parse_worker(args.worker)
     if args.status:
         if worker is not None or args.restart:
             raise UsageError("--status conflicts with --worker and --restart (it only reads)")
@@ -222,10 +222,16 @@ def register(subparsers, *, workloads: WorkloadRegistry) -> None:
         help="run a registered workload over a grid from a TOML config (sharded, resumable)",
         description="Run a declarative sweep: chunks stream to DIR as .npz + sweep.json; a "
         "re-run resumes where it stopped. See examples/*.toml.",
+        out_help="directory for the results (default: the config's out)",
     )
     parser.add_argument("config", nargs="?", type=Path, help="TOML config file")
     parser.add_argument("--list", action="store_true", help="list the registered workloads")
-    parser.add_argument("--chunk-size", type=int, default=None, help="points per chunk")
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        help="points per chunk (default: the config's, else the largest that fits in memory)",
+    )
     parser.add_argument(
         "--restart", action="store_true", help="delete results already in the directory"
     )
@@ -234,7 +240,8 @@ def register(subparsers, *, workloads: WorkloadRegistry) -> None:
         metavar="I/N",
         default=None,
         help="independent worker I of N (0 <= I < N, e.g. a job array's task id): compute only "
-        "the missing points of this worker's share; workers of one sweep share the directory",
+        "the missing points of this worker's share; workers of one sweep share the directory "
+        "(default: one process computes every point)",
     )
     parser.add_argument(
         "--status", action="store_true", help="report done and missing points; compute nothing"
@@ -260,10 +267,14 @@ def register(subparsers, *, workloads: WorkloadRegistry) -> None:
         _sweep_plot,
         help="plot a 1-D or 2-D slice of a sweep's output",
         description="Plot one output of a finished sweep over one or two grid axes.",
+        out_help="directory for the figure (default: the sweep's directory)",
     )
     parser.add_argument("results", type=Path, help="the sweep's output directory")
     parser.add_argument("--output", default=None, help="which output (default: the first)")
     parser.add_argument(
-        "--at", action="append", metavar="AXIS=VALUE", help="fix a grid axis (repeatable)"
+        "--at",
+        action="append",
+        metavar="AXIS=VALUE",
+        help="fix a grid axis (repeatable; default: none fixed)",
     )
     parser.add_argument("--log", action="store_true", help="logarithmic colour / y scale")
