@@ -15,6 +15,12 @@ any work starts: every size against the memory budget (:func:`memory_budget`,
 directory that cannot be created or written, is refused). A run that fails at run time (a
 diverged training: ``FloatingPointError``; the accelerator out of memory) exits with code 1
 and one line on stderr saying what to change.
+
+Start-up: building the parser and checking the arguments import neither JAX nor numpy (the
+handlers import them after their checks), so ``--help`` and bad input answer at once. A
+command that runs keeps JAX's compiled programs in a persistent cache
+(:func:`compilation_cache_dir`; ``JAXHOP_COMPILATION_CACHE=0`` turns it off). Every option's
+``--help`` line states its default.
 """
 
 from __future__ import annotations
