@@ -217,3 +217,44 @@ def test_main_in_a_jax_process_leaves_jax_configuration_alone(capsys, monkeypatc
     capsys.readouterr()
     assert jax.config.jax_compilation_cache_dir == before
     assert "JAX_COMPILATION_CACHE_DIR" not in os.environ
+
+
+# ---------------------------------------------------------------- the lazy package faces
+
+PACKAGES = ["jaxhop", *(f"jaxhop.{n}" for n in ("saliency", "idp", "dam", "firing_rate", "ssm"))]
+
+
+@pytest.mark.parametrize("package", [*PACKAGES, "jaxhop.sweep"])
+def test_every_listed_name_resolves_and_is_in_dir(package):
+    import importlib
+
+    module = importlib.import_module(package)
+    assert module.__all__ and len(set(module.__all__)) == len(module.__all__)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+    assert set(module.__all__) <= set(dir(module))
+    with pytest.raises(AttributeError, match=f"{package}' has no attribute 'no_such_name'"):
+        module.no_such_name  # noqa: B018
+
+
+_FRESH = """
+import sys
+import jaxhop, jaxhop.saliency, jaxhop.idp, jaxhop.dam, jaxhop.firing_rate, jaxhop.ssm
+import jaxhop.sweep
+heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+import jaxhop.fit  # directly, not through jh.fit: the κ-fit names must still be there
+print(heavy, jaxhop.fit.fit_kappa_to_period is jaxhop.saliency.fit_kappa_to_period,
+      "KappaFit" in dir(jaxhop.fit))
+"""
+
+
+def test_importing_the_packages_imports_no_jax_and_jh_fit_keeps_its_names():
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH.format(heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert result.stdout.split() == ["[]", "True", "True"], result.stderr
