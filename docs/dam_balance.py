@@ -18,8 +18,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from jaxhop.dam import DenseMemory, num_patterns
-from jaxhop.dam._balance import attractor_periods, detailed_balance
+from jaxhop.dam import DenseMemory, attractor_periods, detailed_balance, num_patterns
 from jaxhop.plot import save
 
 ORDERS = (2, 3, 4)

@@ -8,8 +8,8 @@ import jax
 import numpy as np
 import pytest
 
-from jaxhop.dam import DenseMemory
-from jaxhop.dam._balance import (
+from jaxhop.dam import (
+    DenseMemory,
     attractor_periods,
     balance_residual,
     coupling_matrix,

@@ -17,6 +17,9 @@ Public API:
 - theory: :func:`recurrence` (Γ = 0), :func:`capacity`, :func:`two_step` (closed form with
   Γ(1,0)), :func:`effective_process` (Monte-Carlo single-site process) → :class:`EffectiveProcess`,
   :func:`hermite_weights`, :func:`noise_coefficients`, :func:`response_coefficients`;
+- detailed balance (exact enumeration, N ≤ 12): :func:`detailed_balance` →
+  :class:`DetailedBalance`, :func:`attractor_periods`, :func:`transition_matrix`,
+  :func:`balance_residual`, :func:`coupling_matrix`, :func:`state_space`;
 - figures: :func:`plot_recall`, :func:`plot_recall_grid`, :func:`plot_phase_diagram`,
   :func:`plot_basin`, :func:`plot_convergence`, :func:`plot_correlation`.
 """
@@ -26,6 +29,15 @@ from typing import TYPE_CHECKING
 from .._lazy import attach as _attach
 
 if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads this list)
+    from ._balance import (
+        DetailedBalance as DetailedBalance,
+        attractor_periods as attractor_periods,
+        balance_residual as balance_residual,
+        coupling_matrix as coupling_matrix,
+        detailed_balance as detailed_balance,
+        state_space as state_space,
+        transition_matrix as transition_matrix,
+    )
     from ._dynamics import (
         Convergence as Convergence,
         RecallTrace as RecallTrace,
