@@ -164,6 +164,27 @@ def test_two_processes_equal_one_process_a_killed_one_fails_the_run_and_it_resum
     np.testing.assert_allclose(a["period"][:, 0], np.log(z_plus), rtol=1e-5)
 
 
+@pytest.mark.slow  # two more child processes (~15 s on a shared 2-core machine)
+def test_a_refusal_in_process_0_fails_the_other_process_cleanly(tmp_path, capsys):
+    config = tmp_path / "phase.toml"
+    config.write_text(CONFIG)
+    store = tmp_path / "store"
+    assert main(["sweep", str(config), "--out", str(store), "--json"]) == 0
+    capsys.readouterr()
+    files = _files(store)
+    # another configuration into this store: process 0 refuses it, and process 1, told so at
+    # the next agreement, fails too instead of waiting (each one line, no abort)
+    other = tmp_path / "other.toml"
+    other.write_text(CONFIG.replace("seed = 5", "seed = 6"))
+    children = _processes(tmp_path, other, store)
+    errors = [child.communicate(timeout=120)[1] for child in children]
+    assert [child.returncode for child in children] == [2, 1], errors
+    assert "different configuration" in errors[0].splitlines()[-1]
+    assert "process(es) [0]" in errors[1].splitlines()[-1]
+    assert "Traceback" not in errors[0] + errors[1]
+    assert _files(store) == files  # nothing written
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

@@ -100,14 +100,17 @@ def _distributed_options(args: argparse.Namespace) -> dict | None:
     }
 
 
-def _peer_failure(error: BaseException) -> None:
-    """A process of this run died: one line on stderr and exit 1 at once (a normal exit would
-    wait at JAX's shutdown barrier for the dead process, and abort)."""
+def _peer_failure(error) -> None:
+    """Another process of this run failed: one line on stderr, exit 1. If it died, exit at
+    once (a normal exit waits at JAX's shutdown barrier for the dead process, and aborts);
+    if it raised, exit normally, so that the processes meet at that barrier."""
     import os
     import sys
 
     print(f"error: {str(error).splitlines()[0]}", file=sys.stderr, flush=True)
-    os._exit(1)
+    if error.dead:
+        os._exit(1)
+    raise SystemExit(1)
 
 
 def _sweep(args: argparse.Namespace) -> dict | None:

@@ -47,7 +47,12 @@ __all__ = ["initialize", "SweepPeerError"]
 
 
 class SweepPeerError(RuntimeError):
-    """Another process of this ``jax.distributed`` run failed, or died."""
+    """Another process of this ``jax.distributed`` run failed (``dead=False``: it raised and
+    is exiting too), or died (``dead=True``: a collective with it failed)."""
+
+    def __init__(self, message: str, *, dead: bool):
+        super().__init__(message)
+        self.dead = dead
 
 
 def initialize(
@@ -124,7 +129,8 @@ class Processes:
         except jax.errors.JaxRuntimeError as error:
             raise SweepPeerError(
                 f"process {self.index}: another process of this jax.distributed run died "
-                f"({str(error).splitlines()[0][:160]})"
+                f"({str(error).splitlines()[0][:160]})",
+                dead=True,
             ) from None
 
     def settle(self, error: BaseException | None, what: str) -> None:
@@ -141,7 +147,8 @@ class Processes:
         if failed:
             raise SweepPeerError(
                 f"process {self.index}: process(es) {failed} of this jax.distributed run "
-                f"failed to {what} (their own error says why)"
+                f"failed to {what} (their own error says why)",
+                dead=False,
             )
 
     def smallest(self, value: int) -> int:
