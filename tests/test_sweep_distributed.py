@@ -205,3 +205,66 @@ def test_bad_distributed_options_are_usage_errors(tmp_path, capsys, extra, messa
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "s" / "sweep.json").exists()  # refused before any work
+
+
+IN_MEMORY = """
+import sys
+import numpy as np
+sys.path.insert(0, {root!r})
+import jax, jax.numpy as jnp
+import jaxhop as jh
+
+index, count = jh.sweep.initialize(sys.argv[1], 2, int(sys.argv[2]), heartbeat_timeout=5)
+assert count == 2 and jax.device_count() == 4 and jax.local_device_count() == 2
+
+def walk(params, key):  # a random walk of 30 steps from x0 with step size sigma
+    steps = params["sigma"] * jax.random.normal(key, (30,))
+    return {{"final": params["x0"] + jnp.sum(steps), "above": jnp.sum(steps > 0)}}
+
+grid = jh.sweep.points(x0=np.linspace(-1, 1, 50), sigma=np.linspace(0.1, 2.0, 50))
+result = jh.sweep.sweep(walk, grid, chunk_size=32, batch_size=4, key=jax.random.key(2),
+                        quiet=True)
+np.savez(sys.argv[3] + f"_{{index}}.npz", **result.data)
+"""
+
+
+@pytest.mark.slow  # two child processes (~10 s on a shared 2-core machine)
+def test_in_memory_sweep_over_two_processes_gathers_the_single_process_result(tmp_path):
+    import jax
+    import jax.numpy as jnp
+
+    script = tmp_path / "in_memory.py"
+    script.write_text(IN_MEMORY.format(root=str(ROOT)))
+    env = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+    }
+    port = _free_port()
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(script), f"127.0.0.1:{port}", str(i), str(tmp_path / "out")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    for child in children:
+        _, err = child.communicate(timeout=180)
+        assert child.returncode == 0, err[-3000:]
+    # every process holds the whole result; it is the walks' (independent recomputation)
+    x0, sigma = np.linspace(-1, 1, 50), np.linspace(0.1, 2.0, 50)
+    for i in range(2):
+        with np.load(tmp_path / f"out_{i}.npz") as got:
+            for point in (0, 17, 49):
+                steps = sigma[point] * jax.random.normal(
+                    jax.random.fold_in(jax.random.key(2), point), (30,)
+                )
+                expected = x0[point] + float(np.sum(np.asarray(steps, np.float64)))
+                assert got["final"][point] == pytest.approx(expected, rel=1e-5, abs=1e-5)
+                assert got["above"][point] == int(jnp.sum(steps > 0))
+            assert got["final"].shape == (50,)
+    with np.load(tmp_path / "out_0.npz") as a, np.load(tmp_path / "out_1.npz") as b:
+        assert np.array_equal(a["final"], b["final"]) and np.array_equal(a["above"], b["above"])
