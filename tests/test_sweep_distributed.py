@@ -196,6 +196,7 @@ def test_a_refusal_in_process_0_fails_the_other_process_cleanly(tmp_path, capsys
         (["--num-processes", "0"], "--num-processes must be"),
         (["--heartbeat-timeout", "5"], "needs --distributed"),
         (["--distributed", "--heartbeat-timeout", "0"], "--heartbeat-timeout must be"),
+        (["--distributed"], "no cluster environment"),
     ],
 )
 def test_bad_distributed_options_are_usage_errors(tmp_path, capsys, extra, message):

@@ -144,7 +144,14 @@ def _sweep(args: argparse.Namespace) -> dict | None:
     try:
         from ._distributed import SweepPeerError, initialize
 
-        initialize(**distributed)  # before anything touches a JAX backend
+        try:
+            initialize(**distributed)  # before anything touches a JAX backend
+        except ValueError as error:
+            raise UsageError(
+                "jax.distributed: no cluster environment (SLURM's srun, Open MPI, "
+                "JAX_COORDINATOR_ADDRESS) gives what is missing; pass --coordinator HOST:PORT "
+                f"--num-processes N --process-id I (jax: {str(error).splitlines()[0]})"
+            ) from None
         return _sweep_run(args, workloads, True)
     except SweepPeerError as error:
         _peer_failure(error)
