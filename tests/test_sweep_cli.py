@@ -70,7 +70,23 @@ def test_product_grid_and_plots(capsys, tmp_path):
 def test_list_workloads(capsys):
     code, out, _ = run_cli(capsys, "sweep", "--list", "--json")
     assert code == 0
-    assert json.loads(out)["saliency"]["parameters"]["max_steps"] == 200
+    listing = json.loads(out)
+    assert listing["saliency"]["parameters"]["max_steps"] == 200
+    # without --json: a table, one row per workload (name, sweepable axes, outputs, description)
+    code, text, _ = run_cli(capsys, "sweep", "--list")
+    assert code == 0 and not text.lstrip().startswith("{")
+    lines = text.splitlines()
+    assert lines[0].split() == ["workload", "axes", "outputs", "description"]
+    assert set(lines[1]) == {"-", " "}
+    for name, entry in listing.items():
+        (row,) = [line for line in lines[2:] if line.split(" ")[0] == name]
+        assert entry["description"] in row
+        assert all(output in row for output in entry["outputs"])
+        axes = [p for p in entry["parameters"] if p not in entry["static"]]
+        assert ", ".join(axes) in row
+    saliency = next(line for line in lines if line.startswith("saliency "))
+    assert "kappa, z0" in saliency and "max_steps" not in saliency  # static: fixed only
+    assert any("saliency: max_steps" in line for line in lines)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,9 @@ GRID = sw.product(x=np.linspace(-1.0, 1.0, 6), n=[0, 1, 2])
 
 def _truth():
     x, n = np.meshgrid(np.linspace(-1.0, 1.0, 6, dtype=np.float32), [0, 1, 2], indexing="ij")
-    return {"y": x**3, "k": n + 1}
+    # jax lowers x ** 3 to x · x · x (integer_pow), NumPy's float32 x ** 3 to powf, which can
+    # round one ulp apart: the truth multiplies, in float32, in the same order
+    return {"y": x * x * x, "k": n + 1}
 
 
 def test_second_concurrent_sweep_into_one_directory_is_refused(tmp_path):
@@ -43,10 +45,28 @@ def test_second_concurrent_sweep_into_one_directory_is_refused(tmp_path):
     np.testing.assert_array_equal(sw.load(tmp_path)["y"], first["y"])
 
 
-def _hold_lock(path: Path) -> subprocess.Popen:
+def test_a_live_process_of_a_distributed_run_refuses_plain_sweeps_and_workers(tmp_path):
+    # process 3 of an earlier jax.distributed run, not yet dead, still holds its own lock
+    holder = _hold_lock(tmp_path, ".process-3.lock")
+    try:
+        with pytest.raises(SweepBusyError, match="process 3 of a jax.distributed run"):
+            sw.sweep(cube, GRID, batch_size=2, out=tmp_path, resume=False, quiet=True)
+        with pytest.raises(SweepBusyError, match="process 3"):
+            sw.sweep(cube, GRID, batch_size=2, out=tmp_path, worker=(1, 2), quiet=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (tmp_path / "chunks").exists()  # refused before anything was written
+    # once it has exited, the directory is free
+    result = sw.sweep(cube, GRID, chunk_size=4, batch_size=2, out=tmp_path, quiet=True)
+    for name, expected in _truth().items():
+        np.testing.assert_array_equal(result[name], expected)
+
+
+def _hold_lock(path: Path, name: str = ".sweep.lock") -> subprocess.Popen:
     script = (
         "import fcntl, sys, time\n"
-        f"h = open({str(path / '.sweep.lock')!r}, 'a+b')\n"
+        f"h = open({str(path / name)!r}, 'a+b')\n"
         "fcntl.flock(h.fileno(), fcntl.LOCK_EX)\n"
         "print('locked', flush=True)\n"
         "time.sleep(600)\n"

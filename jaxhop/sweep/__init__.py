@@ -26,6 +26,11 @@ on a shared file system, then check what is missing (docs/cluster.md)::
     jaxhop sweep phase.toml --worker $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
     jaxhop sweep phase.toml --status
 
+or one run of cooperating ``jax.distributed`` processes (``srun jaxhop sweep phase.toml
+--distributed``, or ``--coordinator HOST:PORT --num-processes N --process-id I``; in Python,
+:func:`initialize` before any JAX computation, then the same ``sweep(...)`` call in every
+process): each process writes the chunks its own devices computed.
+
 Results as labelled arrays: ``jh.sweep.load(out).to_xarray()`` (the ``xarray`` extra), or
 ``jaxhop sweep-export DIR --to out.zarr|out.nc``.
 """
@@ -35,6 +40,7 @@ from typing import TYPE_CHECKING
 from .._lazy import attach as _attach
 
 if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads this list)
+    from ._distributed import SweepPeerError as SweepPeerError, initialize as initialize
     from ._grid import Grid as Grid, as_grid as as_grid, points as points, product as product
     from ._run import (
         default_memory_budget as default_memory_budget,

@@ -52,11 +52,76 @@ def _status_report(state, total: int) -> dict:
     }
 
 
-def _sweep(args: argparse.Namespace) -> dict:
+def _list_table(listing: dict) -> str:
+    """The workloads as a text table: name, axes (parameters a grid may sweep), outputs and
+    the one-line description; parameters that can only be fixed are named below it."""
+    rows = [("workload", "axes", "outputs", "description")]
+    for name, entry in listing.items():
+        axes = [p for p in entry["parameters"] if p not in entry["static"]]
+        rows.append((name, ", ".join(axes), ", ".join(entry["outputs"]), entry["description"]))
+    widths = [max(len(row[k]) for row in rows) for k in range(3)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3] for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * len(rows[0][3]))
+    fixed = [f"  {n}: {', '.join(e['static'])}" for n, e in listing.items() if e["static"]]
+    if fixed:
+        lines += ["", "fixed only (loop lengths, sizes: set them under [params]):", *fixed]
+    lines += ["", "--json gives every parameter's default and each output's meaning."]
+    return "\n".join(lines)
+
+
+def _distributed_options(args: argparse.Namespace) -> dict | None:
+    """The ``jax.distributed`` options given (``None``: a single-process run)."""
+    given = (args.coordinator, args.num_processes, args.process_id)
+    if not args.distributed and all(v is None for v in given):
+        if args.heartbeat_timeout is not None:
+            raise UsageError("--heartbeat-timeout needs --distributed or --coordinator")
+        return None
+    if args.num_processes is not None and args.num_processes < 1:
+        raise UsageError(f"--num-processes must be an integer >= 1 (got {args.num_processes})")
+    if args.process_id is not None:
+        top = None if args.num_processes is None else args.num_processes - 1
+        if args.process_id < 0 or (top is not None and args.process_id > top):
+            bound = "N - 1" if top is None else str(top)
+            raise UsageError(f"--process-id must be in [0, {bound}] (got {args.process_id})")
+    if args.heartbeat_timeout is not None and args.heartbeat_timeout < 1:
+        raise UsageError(f"--heartbeat-timeout must be >= 1 second (got {args.heartbeat_timeout})")
+    if args.coordinator is not None:
+        host, sep, port = args.coordinator.rpartition(":")
+        if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+            raise UsageError(f"--coordinator must be HOST:PORT (got {args.coordinator!r})")
+    if args.worker is not None or args.status:
+        raise UsageError(
+            "--coordinator/--distributed conflict with --worker and --status: a run of "
+            "cooperating processes shares the grid itself; --status needs no processes"
+        )
+    return {
+        "coordinator": args.coordinator,
+        "num_processes": args.num_processes,
+        "process_id": args.process_id,
+        "heartbeat_timeout": 100 if args.heartbeat_timeout is None else args.heartbeat_timeout,
+    }
+
+
+def _peer_failure(error) -> None:
+    """Another process of this run failed: one line on stderr, exit 1. If it died, exit at
+    once (a normal exit waits at JAX's shutdown barrier for the dead process, and aborts);
+    if it raised, exit normally, so that the processes meet at that barrier."""
+    import os
+    import sys
+
+    print(f"error: {str(error).splitlines()[0]}", file=sys.stderr, flush=True)
+    if error.dead:
+        os._exit(1)
+    raise SystemExit(1)
+
+
+def _sweep(args: argparse.Namespace) -> dict | None:
     workloads = args.workloads
 
     if args.list:
-        return {
+        listing = {
             name: {
                 "description": w.description,
                 "parameters": dict(w.defaults),
@@ -65,6 +130,42 @@ def _sweep(args: argparse.Namespace) -> dict:
             }
             for name, w in ((n, workloads.get(n)) for n in workloads.names())
         }
+        if args.json:
+            return listing
+        print(_list_table(listing))
+        return None
+    distributed = _distributed_options(args)
+    if distributed is None:
+        return _sweep_run(args, workloads, False)
+    # gloo reports its connections on stdout (file descriptor 1, from C++): send them to
+    # stderr while the run lasts, so that stdout holds only the result
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        from ._distributed import SweepPeerError, initialize
+
+        try:
+            initialize(**distributed)  # before anything touches a JAX backend
+        except ValueError as error:
+            raise UsageError(
+                "jax.distributed: no cluster environment (SLURM's srun, Open MPI, "
+                "JAX_COORDINATOR_ADDRESS) gives what is missing; pass --coordinator HOST:PORT "
+                f"--num-processes N --process-id I (jax: {str(error).splitlines()[0]})"
+            ) from None
+        return _sweep_run(args, workloads, True)
+    except SweepPeerError as error:
+        _peer_failure(error)
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _sweep_run(args: argparse.Namespace, workloads, distributed: bool) -> dict:
     if args.config is None:
         raise UsageError("CONFIG is required (a TOML file; see examples/), or --list")
     if args.chunk_size is not None and args.chunk_size < 1:
@@ -118,6 +219,7 @@ def _sweep(args: argparse.Namespace) -> dict:
             **_status_report(result, config.grid.size),
         }
     meta = result.meta
+    process = {"process": f"{jax.process_index()}/{jax.process_count()}"} if distributed else {}
     if worker is not None:
         meta = {**meta, **meta.get(f"worker_{worker[0]}_of_{worker[1]}", {})}
     seconds = meta.get("seconds_last_run", 0.0)
@@ -125,6 +227,7 @@ def _sweep(args: argparse.Namespace) -> dict:
     total = config.grid.size
     return {
         "workload": config.workload,
+        **process,
         "out": str(out),
         "points": total,
         "computed_points": computed,
@@ -136,6 +239,7 @@ def _sweep(args: argparse.Namespace) -> dict:
         "summary": {name: _summary(a) for name, a in result.data.items()},
         "chunk_size": meta.get("chunk_size"),
         "devices": meta.get("devices"),
+        "processes": meta.get("processes", 1),
         "platform": meta.get("platform"),
         "seconds": seconds,
         "points_per_s": computed / seconds if seconds > 0 else None,
@@ -245,6 +349,29 @@ def register(subparsers, *, workloads: WorkloadRegistry) -> None:
     )
     parser.add_argument(
         "--status", action="store_true", help="report done and missing points; compute nothing"
+    )
+    group = parser.add_argument_group(
+        "cooperating processes (jax.distributed; docs/cluster.md)",
+        "One run over every process's devices; each process writes its own devices' chunks. "
+        "Start every process with the same CONFIG and --out. Options not given are detected "
+        "by JAX from the environment (SLURM's srun, Open MPI, JAX_COORDINATOR_ADDRESS).",
+    )
+    group.add_argument(
+        "--distributed",
+        action="store_true",
+        help="join a jax.distributed run, detecting coordinator and process ids (e.g. srun)",
+    )
+    group.add_argument(
+        "--coordinator", metavar="HOST:PORT", default=None, help="process 0's address"
+    )
+    group.add_argument("--num-processes", type=int, default=None, metavar="N")
+    group.add_argument("--process-id", type=int, default=None, metavar="I", help="0 <= I < N")
+    group.add_argument(
+        "--heartbeat-timeout",
+        type=int,
+        default=None,
+        metavar="S",
+        help="seconds after which a silent process counts as dead and the run fails (100)",
     )
 
     parser = add_command(

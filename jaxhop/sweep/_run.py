@@ -22,11 +22,12 @@ Design (ours):
   to the host and written atomically (see ``_store``). A resumed sweep runs only the missing
   point ranges.
 
-Several machines: run independent workers (``worker=(i, n)``, CLI ``--worker I/N``) into one
-directory on a shared file system (docs/cluster.md). In-memory sweeps (``out=None``) under
-``jax.distributed.initialize(...)`` shard over every process's devices and gather the results;
-a multi-process sweep into ``out`` is refused for now: on this machine's CPU backend (gloo) it
-has not been made to pass a test yet (docs/cluster.md records what was measured).
+Several machines (docs/cluster.md): independent workers (``worker=(i, n)``, CLI
+``--worker I/N``) into one directory on a shared file system, or one run of cooperating
+processes under ``jax.distributed`` (:func:`jaxhop.sweep.initialize`, CLI ``--coordinator``):
+the mesh then spans every process's devices and each process writes the chunk files of its
+own devices (``_distributed``). In-memory sweeps (``out=None``) under several processes
+gather every chunk to every process.
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .._progress import progress
+from ._distributed import Processes, local_pieces
 from ._grid import Grid, as_grid
 from ._store import (
     FORMAT,
+    ChunkWriter,
     Store,
     SweepBusyError,  # noqa: F401 (documented here)
     SweepResult,
@@ -277,12 +280,17 @@ class _Chunker:
         return compiled(first, columns, self.key)
 
 
-def _to_host(outputs: dict, lo: int, hi: int) -> dict[str, np.ndarray]:
+def _to_host(outputs: dict, first: int, lo: int, hi: int, *, local: bool) -> list:
+    """``[(start, stop, {name: array})]`` of the chunk starting at ``first``, points
+    ``[lo, hi)``: this process's own pieces (`local`, several processes writing a store), or
+    all of it (gathered from every process when there are several)."""
+    if local:
+        return local_pieces(outputs, first, lo, hi)
     if jax.process_count() > 1:
         from jax.experimental import multihost_utils
 
         outputs = multihost_utils.process_allgather(outputs, tiled=True)
-    return {name: np.asarray(value)[lo:hi] for name, value in outputs.items()}
+    return [(lo, hi, {n: np.asarray(v)[lo - first : hi - first] for n, v in outputs.items()})]
 
 
 def _key_record(key) -> dict:
@@ -339,14 +347,17 @@ def sweep(
       (:func:`worker_share`) into `out`, alongside the other workers (shared lock; see
       ``_store``). Returns the :class:`SweepResult` if the store is then complete, otherwise
       its :class:`SweepStatus`.
-    - `devices`: devices to shard over (default: ``jax.devices()``, every host's).
+    - `devices`: devices to shard over (default: ``jax.devices()``, every process's). Under
+      ``jax.distributed`` (several processes) every process must call ``sweep`` with the same
+      arguments; each then writes its own devices' chunk files into `out` (``_distributed``).
     - `nonfinite`: ``"report"`` counts NaN/inf per output (``result.nonfinite``, a warning);
       ``"raise"`` stops with ``FloatingPointError`` at the first chunk that has any.
     - `quiet`: no progress bar (otherwise tqdm on stderr, points/s and ETA).
 
     **Returns:** a :class:`SweepResult` (NumPy arrays with named axes).
 
-    **Raises:** :class:`SweepBusyError` when another sweep holds `out`.
+    **Raises:** :class:`SweepBusyError` when another sweep holds `out`;
+    :class:`SweepPeerError` when another process of a ``jax.distributed`` run failed or died.
     """
     grid = as_grid(grid)
     if chunk_size is not None and (
@@ -358,10 +369,11 @@ def sweep(
     ):
         raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
     worker = _check_worker(worker)
-    if out is not None and jax.process_count() > 1:
+    procs = Processes()
+    if worker is not None and procs.many:
         raise ValueError(
-            "out with several jax.distributed processes is not supported yet; run independent "
-            "workers instead (worker=(i, n), CLI --worker I/N), one per process"
+            "worker conflicts with several jax.distributed processes: the processes of one "
+            "run already share the grid; use either workers or jax.distributed"
         )
     if worker is not None and out is None:
         raise ValueError("worker needs out: workers share an output directory")
@@ -375,6 +387,11 @@ def sweep(
     devices = list(jax.devices() if devices is None else devices)
     if not devices:
         raise ValueError("devices must not be empty")
+    if procs.many and {d.process_index for d in devices} != set(range(procs.count)):
+        raise ValueError(
+            f"devices must include devices of every one of the {procs.count} jax.distributed "
+            "processes (default: jax.devices())"
+        )
     budget = (
         default_memory_budget(
             next((d for d in devices if d.process_index == jax.process_index()), devices[0])
@@ -389,39 +406,31 @@ def sweep(
 
     # take the directory before any work: a busy directory is refused at once; the locks
     # (and the store holding them) are released however the run ends
+    # (several processes: each step that can fail is settled by all, see _distributed)
     with contextlib.ExitStack() as stack:
-        locks = None
+        locks, error = None, None
         if out is not None:
-            locks = Store.lock(Path(out), worker)
-            for handle in locks:
-                stack.callback(handle.close)
+            try:
+                process = (procs.index, procs.count) if procs.many else None
+                locks = Store.lock(Path(out), worker, process)
+                for handle in locks:
+                    stack.callback(handle.close)
+            except Exception as caught:  # noqa: BLE001 (re-raised by settle)
+                error = caught
+            procs.settle(error, f"take the locks of out={str(out)!r}")
         n_dev = len(devices)
         mesh = Mesh(np.asarray(devices), (_AXIS,))
         tile = _DEFAULT_TILE if batch_size is None else batch_size
-        unit = tile * n_dev  # chunks are whole tiles on every device
         chunker = _Chunker(fn, grid, key, mesh, tile)
-        largest = _round_up(grid.size, unit)
-        requested = chunk_size is not None
-        chunk = min(_round_up(chunk_size if requested else _DEFAULT_MAX_CHUNK, unit), largest)
-        compiled, used = chunker.compile(chunk)
-        for _ in range(3):  # memory is nearly linear in the chunk; shrink until it fits
-            if used <= budget:
-                break
-            per_point = used / (chunk // n_dev)  # bytes per point on one device
-            fits = int(budget // (per_point * tile)) * unit
-            if fits < unit:
-                raise ValueError(
-                    f"one tile of {tile} points needs ≈{tile * per_point / 2**20:.1f} MiB per "
-                    f"device, over the memory budget of {budget / 2**20:.1f} MiB: no chunk fits"
-                    + (" (try a smaller batch_size)" if tile > 1 else "")
-                )
-            if requested:
-                raise ValueError(
-                    f"chunk_size={chunk} needs ≈{used / 2**20:.2f} MiB per device "
-                    f"(≈{per_point:.0f} bytes per point), over the memory budget of "
-                    f"{budget / 2**20:.2f} MiB; chunk_size <= {fits} fits"
-                )
-            chunk = min(fits, chunk - unit)
+        compiled = used = chunk = None
+        try:
+            compiled, used, chunk = _fit_chunk(chunker, grid, chunk_size, budget, tile, n_dev)
+        except Exception as caught:  # noqa: BLE001 (re-raised by settle)
+            error = caught
+        procs.settle(error, "compile a chunk that fits the memory budget")
+        agreed = procs.smallest(chunk)  # each process's budget may allow another size
+        if agreed != chunk:
+            chunk = agreed
             compiled, used = chunker.compile(chunk)
 
         outputs = {
@@ -437,11 +446,26 @@ def sweep(
             "outputs": outputs,
             "tile": tile,
         }
-        writer = jax.process_index() == 0
         store = None
         if out is not None:
-            store = Store(Path(out), identity, grid, resume=resume, worker=worker, locks=locks)
-            stack.callback(store.close)
+            tag = f"p{procs.index}of{procs.count}" if procs.many else None
+            try:
+                if procs.index == 0:
+                    store = Store(
+                        Path(out),
+                        identity,
+                        grid,
+                        resume=resume,
+                        worker=worker,
+                        locks=locks,
+                        tag=tag,
+                    )
+                    stack.callback(store.close)
+                else:
+                    store = ChunkWriter(Path(out), tag)
+            except Exception as caught:  # noqa: BLE001 (re-raised by settle)
+                error = caught
+            procs.settle(error, f"open out={str(out)!r}")
         return _sweep_into(
             chunker,
             compiled,
@@ -452,12 +476,42 @@ def sweep(
             store,
             identity,
             worker,
-            writer,
+            procs,
             devices,
             nonfinite,
             quiet,
             desc,
         )
+
+
+def _fit_chunk(chunker, grid, chunk_size, budget, tile, n_dev):
+    """``(compiled, bytes per device, chunk)``: `chunk_size` (rounded up to whole tiles on
+    every device), or the largest chunk that fits `budget`."""
+    unit = tile * n_dev  # chunks are whole tiles on every device
+    largest = _round_up(grid.size, unit)
+    requested = chunk_size is not None
+    chunk = min(_round_up(chunk_size if requested else _DEFAULT_MAX_CHUNK, unit), largest)
+    compiled, used = chunker.compile(chunk)
+    for _ in range(3):  # memory is nearly linear in the chunk; shrink until it fits
+        if used <= budget:
+            break
+        per_point = used / (chunk // n_dev)  # bytes per point on one device
+        fits = int(budget // (per_point * tile)) * unit
+        if fits < unit:
+            raise ValueError(
+                f"one tile of {tile} points needs ≈{tile * per_point / 2**20:.1f} MiB per "
+                f"device, over the memory budget of {budget / 2**20:.1f} MiB: no chunk fits"
+                + (" (try a smaller batch_size)" if tile > 1 else "")
+            )
+        if requested:
+            raise ValueError(
+                f"chunk_size={chunk} needs ≈{used / 2**20:.2f} MiB per device "
+                f"(≈{per_point:.0f} bytes per point), over the memory budget of "
+                f"{budget / 2**20:.2f} MiB; chunk_size <= {fits} fits"
+            )
+        chunk = min(fits, chunk - unit)
+        compiled, used = chunker.compile(chunk)
+    return compiled, used, chunk
 
 
 def _work(done, size: int, chunk: int, tile: int, share: tuple[int, int]):
@@ -484,7 +538,7 @@ def _sweep_into(
     store,
     identity,
     worker,
-    writer,
+    procs,
     devices,
     nonfinite,
     quiet,
@@ -492,9 +546,13 @@ def _sweep_into(
 ):
     outputs = identity["outputs"]
     n_dev = len(devices)
-    done = store.done() if store is not None else []
-    share = (0, grid.size) if worker is None else worker_share(grid.size, worker, tile)
-    work = _work(done, grid.size, chunk, tile, share)
+    local = store is not None and procs.many  # each process writes its own devices' pieces
+    work = None
+    if procs.index == 0:  # process 0 lists the store; the others get its work list
+        done = store.done() if store is not None else []
+        share = (0, grid.size) if worker is None else worker_share(grid.size, worker, tile)
+        work = _work(done, grid.size, chunk, tile, share)
+    work = [tuple(int(v) for v in row) for row in procs.from_first(work, 3)]
 
     flat = (
         None
@@ -508,22 +566,22 @@ def _sweep_into(
 
     def finish(pending):
         (first, start, stop), result = pending
-        host = _to_host(result, start - first, stop - first)
-        for name, values in host.items():
-            counts[name] += count_nonfinite(values)
-        if store is not None and writer:
-            store.write_chunk(start, stop, host)
-        elif flat is not None:
+        for lo, hi, host in _to_host(result, first, start, stop, local=local):
             for name, values in host.items():
-                flat[name][start:stop] = values
+                counts[name] += count_nonfinite(values)
+            if store is not None and (local or procs.index == 0):
+                store.write_chunk(lo, hi, host)
+            elif flat is not None:
+                for name, values in host.items():
+                    flat[name][lo:hi] = values
+            if nonfinite == "raise" and any(counts.values()):
+                bad = {n: c for n, c in counts.items() if c}
+                raise FloatingPointError(
+                    f"sweep: NaN/inf in points {lo}…{hi - 1}: {bad} (nonfinite='raise')"
+                )
         bar.update(stop - start)
-        if nonfinite == "raise" and any(counts.values()):
-            bad = {n: c for n, c in counts.items() if c}
-            raise FloatingPointError(
-                f"sweep: NaN/inf in points {start}…{stop - 1}: {bad} (nonfinite='raise')"
-            )
 
-    pending = None
+    pending, error = None, None
     try:
         for first, start, stop in work:
             launched = ((first, start, stop), chunker.run(compiled, first, chunk))
@@ -532,12 +590,16 @@ def _sweep_into(
             pending = launched
         if pending is not None:
             finish(pending)
+    except Exception as caught:  # noqa: BLE001 (re-raised by settle)
+        error = caught
     finally:
         bar.close()
+    procs.settle(error, "compute and write their chunks")
     seconds = time.perf_counter() - began
     record = {
         "chunk_size": chunk,
         "devices": n_dev,
+        "processes": procs.count,
         "platform": devices[0].platform,
         "bytes_per_device": used,
         "versions": _versions(),
@@ -547,8 +609,13 @@ def _sweep_into(
     if worker is not None:
         record = {f"worker_{worker[0]}_of_{worker[1]}": record}
     if store is not None:
-        if writer:
-            store.finish(**record)
+        error = None
+        if procs.index == 0:
+            try:
+                store.finish(**record)
+            except Exception as caught:  # noqa: BLE001 (re-raised by settle)
+                error = caught
+        procs.settle(error, "record the run in sweep.json")
         from ._store import load, status
 
         state = status(store.path)

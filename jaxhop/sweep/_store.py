@@ -26,10 +26,18 @@ ends, however it ends, so a killed sweep never leaves the directory stuck):
   workers starting together agree on one configuration and a worker of a *different* sweep is
   refused by the fingerprint check.
 
-A stray ``*.tmp`` is removed on resume: every one by a plain sweep (it holds the directory
-alone), by worker ``i`` of ``n`` the ones its own earlier run left (their names carry the
-worker). ``flock`` works on local file systems and on NFSv4 (Linux emulates it with POSIX
-byte-range locks there); on a file system without locking, use one directory per job.
+- ``.process-<p>.lock``: held exclusively by process ``p`` of a ``jax.distributed`` run
+  (:mod:`jaxhop.sweep._distributed`); its process 0 also holds ``.sweep.lock`` exclusively, as
+  a plain sweep does. Whoever takes ``.sweep.lock`` (a plain sweep, a worker, process 0 of a
+  run of ``n`` processes: for ``p >= n``) first checks that no ``.process-<p>.lock`` is held,
+  so a process of an earlier run that has not yet died never writes into a restarted sweep.
+
+A stray ``*.tmp`` is removed on resume: every one by a plain sweep or a ``jax.distributed``
+run (they hold the directory alone), by worker ``i`` of ``n`` the ones its own earlier run
+left (their names carry the worker). Temporary names carry the writer (``main``, the worker,
+or the process ``p<p>of<n>``) and the pid, so writers on several hosts never share one.
+``flock`` works on local file systems and on NFSv4 (Linux emulates it with POSIX byte-range
+locks there); on a file system without locking, use one directory per job.
 """
 
 from __future__ import annotations
@@ -74,6 +82,20 @@ def _lock(path: Path, mode: int, what: str):
     return handle
 
 
+def _check_no_process(path: Path, *, beyond: int) -> None:
+    """Refuse while a process ``p >= beyond`` of a ``jax.distributed`` run holds its lock
+    (probed with a shared lock, so that concurrent probes never refuse each other)."""
+    for file in sorted(path.glob(".process-*.lock")):
+        match = re.fullmatch(r"\.process-(\d+)\.lock", file.name)
+        if match and int(match.group(1)) >= beyond:
+            _lock(
+                file,
+                fcntl.LOCK_SH,
+                f"out={str(path)!r} is in use by process {match.group(1)} of a jax.distributed "
+                "run; wait for it to exit (at most its heartbeat timeout)",
+            ).close()
+
+
 def _atomic_write(path: Path, write, tag: str = "main") -> None:
     tmp = path.with_name(f".{path.name}.{tag}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
@@ -101,11 +123,14 @@ class Store:
         resume: bool,
         worker: tuple[int, int] | None = None,
         locks: list | None = None,
+        tag: str | None = None,
     ):
         self.path = Path(path)
         self.chunks = self.path / "chunks"
         self.worker = worker
         self.tag = "main" if worker is None else f"w{worker[0]}of{worker[1]}"
+        if tag is not None:
+            self.tag = tag
         self._locks = list(locks) if locks is not None else Store.lock(self.path, worker)
         try:
             with open(self.path / ".meta.lock", "a+b") as meta_lock:
@@ -116,19 +141,53 @@ class Store:
             raise
 
     @staticmethod
-    def lock(path: Path, worker: tuple[int, int] | None = None) -> list:
-        """Take the directory's locks (creating it); raises :class:`SweepBusyError`."""
+    def lock(
+        path: Path,
+        worker: tuple[int, int] | None = None,
+        process: tuple[int, int] | None = None,
+    ) -> list:
+        """Take the directory's locks (creating it); raises :class:`SweepBusyError`.
+
+        `worker`: ``(i, n)`` for worker ``i`` of ``n``; `process`: ``(p, n)`` for process ``p``
+        of a ``jax.distributed`` run of ``n`` processes (see the module docstring).
+        """
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise ValueError(f"out={str(path)!r} exists and is not a directory")
         path.mkdir(parents=True, exist_ok=True)
         where = str(path)
+        busy = (
+            f"out={where!r} is in use by another sweep (or by workers of one); "
+            "wait for it to finish, or use another directory"
+        )
+        if process is not None:
+            p, n = process
+            locks = []
+            try:
+                if p == 0:
+                    locks.append(_lock(path / ".sweep.lock", fcntl.LOCK_EX, busy))
+                    _check_no_process(path, beyond=n)
+                locks.append(
+                    _lock(
+                        path / f".process-{p}.lock",
+                        fcntl.LOCK_EX,
+                        f"process {p} of another jax.distributed run still uses out={where!r}; "
+                        "wait for it to exit (at most its heartbeat timeout)",
+                    )
+                )
+            except BaseException:
+                for handle in locks:
+                    handle.close()
+                raise
+            return locks
         if worker is None:
-            busy = (
-                f"out={where!r} is in use by another sweep (or by workers of one); "
-                "wait for it to finish, or use another directory"
-            )
-            return [_lock(path / ".sweep.lock", fcntl.LOCK_EX, busy)]
+            handle = _lock(path / ".sweep.lock", fcntl.LOCK_EX, busy)
+            try:
+                _check_no_process(path, beyond=0)
+            except BaseException:
+                handle.close()
+                raise
+            return [handle]
         i, n = worker
         busy = (
             f"out={where!r} is in use by a plain (non-worker) sweep; workers can only "
@@ -136,6 +195,7 @@ class Store:
         )
         shared = _lock(path / ".sweep.lock", fcntl.LOCK_SH, busy)
         try:
+            _check_no_process(path, beyond=0)
             own = _lock(
                 path / f".worker-{i}-of-{n}.lock",
                 fcntl.LOCK_EX,
@@ -191,8 +251,7 @@ class Store:
         return _chunk_ranges(self.chunks)
 
     def write_chunk(self, start: int, stop: int, outputs: dict[str, np.ndarray]) -> None:
-        path = self.chunks / f"points_{start:010d}_{stop:010d}.npz"
-        _atomic_write(path, lambda handle: np.savez(handle, **outputs), self.tag)
+        write_chunk(self.chunks, start, stop, outputs, self.tag)
 
     def finish(self, **record) -> None:
         """Record the run; the sweep is ``complete`` once every point is on disk."""
@@ -209,6 +268,23 @@ class Store:
         for handle in self._locks:
             handle.close()
         self._locks = []
+
+
+def write_chunk(chunks: Path, start: int, stop: int, outputs: dict, tag: str) -> None:
+    """Write points ``[start, stop)`` as ``chunks/points_<start>_<stop>.npz``, atomically."""
+    path = chunks / f"points_{start:010d}_{stop:010d}.npz"
+    _atomic_write(path, lambda handle: np.savez(handle, **outputs), tag)
+
+
+class ChunkWriter:
+    """What a process ``p > 0`` of a ``jax.distributed`` run needs of the store: it writes its
+    own chunks (``write_chunk``); process 0's :class:`Store` owns ``sweep.json``."""
+
+    def __init__(self, path: Path, tag: str):
+        self.path, self.chunks, self.tag = Path(path), Path(path) / "chunks", tag
+
+    def write_chunk(self, start: int, stop: int, outputs: dict[str, np.ndarray]) -> None:
+        write_chunk(self.chunks, start, stop, outputs, self.tag)
 
 
 @dataclass
