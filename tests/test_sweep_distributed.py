@@ -196,7 +196,6 @@ def test_a_refusal_in_process_0_fails_the_other_process_cleanly(tmp_path, capsys
         (["--num-processes", "0"], "--num-processes must be"),
         (["--heartbeat-timeout", "5"], "needs --distributed"),
         (["--distributed", "--heartbeat-timeout", "0"], "--heartbeat-timeout must be"),
-        (["--distributed"], "no cluster environment"),
     ],
 )
 def test_bad_distributed_options_are_usage_errors(tmp_path, capsys, extra, message):
@@ -206,6 +205,33 @@ def test_bad_distributed_options_are_usage_errors(tmp_path, capsys, extra, messa
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "s" / "sweep.json").exists()  # refused before any work
+
+
+def test_distributed_without_a_cluster_environment_is_a_usage_error(tmp_path):
+    # a fresh process: jax.distributed must be joined before any JAX backend exists, and this
+    # test process may already have one
+    config = tmp_path / "phase.toml"
+    config.write_text(CONFIG)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM", "OMPI", "JAX_COORD"))}
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jaxhop",
+            "sweep",
+            str(config),
+            "--out",
+            str(tmp_path / "s"),
+            "--distributed",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert child.returncode == 2, child.stderr
+    assert "no cluster environment" in child.stderr and "Traceback" not in child.stderr
+    assert not (tmp_path / "s" / "sweep.json").exists()
 
 
 IN_MEMORY = """

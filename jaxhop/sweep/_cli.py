@@ -364,7 +364,9 @@ def register(subparsers, *, workloads: WorkloadRegistry) -> None:
     group.add_argument(
         "--coordinator", metavar="HOST:PORT", default=None, help="process 0's address"
     )
-    group.add_argument("--num-processes", type=int, default=None, metavar="N")
+    group.add_argument(
+        "--num-processes", type=int, default=None, metavar="N", help="processes in the run"
+    )
     group.add_argument("--process-id", type=int, default=None, metavar="I", help="0 <= I < N")
     group.add_argument(
         "--heartbeat-timeout",
