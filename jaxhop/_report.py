@@ -187,7 +187,7 @@ def _clip(text: str, width: int) -> str:
 
 def claims_table(doc: Mapping, *, width: int = 110) -> str:
     """The claims as plain text, a few lines per paper (what ``jaxhop demo`` prints)."""
-    cols = (40, 26, 32)
+    cols = (40, 24, 32)
     lines = []
     for _, paper, rows in _papers(doc):
         lines.append(_clip(paper["short"], width))

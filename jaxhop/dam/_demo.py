@@ -203,7 +203,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
         claim(
             PAPER,
             "theory tracks recall off the basin edge",
-            "asymptotically exact (N → ∞)",
+            "exact as N → ∞",
             f"max gap {agree_gap:.3f} (N = {size})",
             "reproduced" if agree_gap < 0.05 else "differs",
             reason="effective process: our Monte-Carlo solver (docs/dam.md)"

@@ -212,7 +212,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
         claim(
             PAPER,
             "K × K stability reduction (ours)",
-            "dense N × N Jacobian (tests)",
+            "dense Jacobian (in the tests)",
             f"{cells} cells × 6 memories",
             "ours",
             quantities=["phase_seconds"],

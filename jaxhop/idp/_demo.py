@@ -187,7 +187,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
             SEQUENCE_PAPER,
             "entry saliencies follow Z' = κ(1 − 1/Z)",
             "the map (κ = 5, Z₀ = 3)",
-            f"max rel. error {100 * p['error']:.2f} % ({p['n']} entries)",
+            f"max rel. error {100 * p['error']:.2f} %",
             "reproduced" if periodic_ok else "differs",
             reason=RECONSTRUCTION
             + ("" if periodic_ok else f"; finite ε = {eps:g} shifts the escapes"),
@@ -216,9 +216,10 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
         claim(
             SEQUENCE_PAPER,
             "κ < 4: the sequence decays and collapses",
-            f"collapse after {d['map_n']} (map, κ = 3.5)",
-            ("collapse" if d["collapsed"] else "no collapse")
-            + f" after {d['n']}; last Z {100 * d['error']:.0f} % off",
+            f"map: {d['map_n']} entries (κ = 3.5)",
+            f"{d['n']} entries, "
+            + ("collapse" if d["collapsed"] else "no collapse")
+            + f"; last Z {100 * d['error']:.0f} % off",
             "reproduced" if decay_matches else "differs",
             reason=RECONSTRUCTION
             if decay_matches
@@ -230,7 +231,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
         ),
         claim(
             SEQUENCE_PAPER,
-            "exact ε → 0 event-driven reduction (ours)",
+            "ε → 0 event-driven reduction (ours)",
             "the map's entries",
             f"{p['fast_n']} / {d['fast_n']} entries (map {p['n']} / {d['map_n']})",
             "ours",
@@ -240,7 +241,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
             IDP_PAPER,
             "IDP retrieves each input's memory",
             "follows the input",
-            f"≥ {100 * idp_long:.0f} % of trials at the ends of the ≥ 4-unit windows",
+            f"≥ {100 * idp_long:.0f} % on target (long windows)",
             "reproduced" if idp_long >= 0.8 else "differs",
             reason=""
             if idp_long >= 0.8
@@ -263,7 +264,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
             IDP_PAPER,
             "the additive-input network does not",
             "loses the input",
-            f"≤ {100 * additive_long:.0f} % at the same window ends",
+            f"≤ {100 * additive_long:.0f} % on target (long windows)",
             "reproduced" if additive_long < 0.5 else "differs",
             reason="" if additive_long < 0.5 else "the additive network holds the memory here",
             quantities=["glitch_additive_on_target_window_ends"],

@@ -223,7 +223,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
         ),
         claim(
             PAPER,
-            "periodic iff κ ≥ 4 and Z₀ > Z₋, else collapse",
+            "periodic iff κ ≥ 4 and Z₀ > Z₋",
             "regimes of the map",
             f"{100 * theorem:.3f} % of {theorem_points:,} points",
             "reproduced" if theorem == 1.0 else "differs",
@@ -249,7 +249,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
         ),
         claim(
             PAPER,
-            f"gradient fit of κ to period T = {target} (ours)",
+            f"fit κ to period T = {target} (ours)",
             f"closed form κ = {closed_single:.6f}",
             f"{float(single.kappa):.6f} in {int(single.steps)} steps",
             "ours",

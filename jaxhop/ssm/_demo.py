@@ -132,7 +132,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
     claims = [
         claim(
             PAPER,
-            "an LTI residual-generator model solves it",
+            "LTI residual-generator model solves it",
             "robust on induction head",
             f"test acc. {residual.accuracy:.3f} after {steps} steps",
             "reproduced" if res_ok else "differs",
