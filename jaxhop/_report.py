@@ -224,9 +224,10 @@ h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
 h3 { font-size: 1.05em; margin-bottom: .3em; }
 table { border-collapse: collapse; margin: .5em 0 1em; font-size: .92em; }
 table.claims { width: 100%; }
-th, td { overflow-wrap: anywhere; border: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }
+th, td { overflow-wrap: anywhere; border: 1px solid #ddd; padding: .3em .6em; text-align: left;
+         vertical-align: top; }
 th { background: #f4f4f4; }
-td.num { font-family: ui-monospace, monospace; white-space: nowrap; }
+td.num { font-family: ui-monospace, monospace; }
 .status { font-weight: 600; padding: .05em .45em; border-radius: .3em; white-space: nowrap; }
 .reproduced { background: #d7f0d7; color: #145214; }
 .differs { background: #fbe3c8; color: #7a3b00; }
