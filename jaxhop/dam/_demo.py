@@ -102,7 +102,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
             "Γ = 0 recurrence (dashed) and the full effective process with the retarded "
             f"self-interaction Γ (solid, {paths} paths). What to see: at α' = 0.3, above the "
             f"Γ = 0 capacity {a_c:.3f}, the recurrence forgets the pattern while network and "
-            "full theory keep m ≈ 0.8, approached with a period-2 zig-zag; where only some "
+            "full theory keep m ≈ 0.84 from m0 = 0.9; where only some "
             "trials recall (the basin edge), the mean is a mixture and the std is large."
         )
     }
