@@ -17,6 +17,8 @@ SHARED = [
     PACKAGE / "_integrate.py",
     PACKAGE / "_random.py",
     PACKAGE / "_progress.py",
+    PACKAGE / "_report.py",
+    PACKAGE / "_lazy.py",
     PACKAGE / "fit.py",
     PACKAGE / "plot.py",
     *sorted((PACKAGE / "sweep").glob("*.py")),
