@@ -11,9 +11,11 @@ of the same batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import numpy as np
-from jaxtyping import PRNGKeyArray
+from jaxtyping import ArrayLike, PRNGKeyArray
 
 from ._effective import effective_process
 from ._recall import recall_summary, simulate_recall
@@ -27,8 +29,8 @@ def theory_vs_simulation(
     *,
     order: int = 3,
     size: int = 1024,
-    loads=(0.1, 0.2, 0.25, 0.3),
-    m0s=(0.5, 0.7, 0.9),
+    loads: ArrayLike | Sequence[ArrayLike] = (0.1, 0.2, 0.25, 0.3),
+    m0s: ArrayLike | Sequence[ArrayLike] = (0.5, 0.7, 0.9),
     trials: int = 100,
     steps: int = 20,
     pattern_sets: int = 10,
@@ -72,7 +74,9 @@ def theory_vs_simulation(
     return grid
 
 
-def basin_edge(m0s, success) -> float:
+def basin_edge(
+    m0s: ArrayLike | Sequence[ArrayLike], success: ArrayLike | Sequence[ArrayLike]
+) -> float:
     """Smallest m0 of the (ascending) grid from which every larger m0 is recalled
     (success ≥ 1/2); NaN when the largest m0 fails."""
     m0s, ok = np.asarray(m0s), np.asarray(success) >= 0.5
@@ -89,8 +93,8 @@ def phase_diagram(
     *,
     order: int = 3,
     size: int = 1024,
-    loads=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35),
-    m0s=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    loads: ArrayLike | Sequence[ArrayLike] = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35),
+    m0s: ArrayLike | Sequence[ArrayLike] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
     trials: int = 100,
     steps: int = 20,
     pattern_sets: int = 10,
