@@ -40,9 +40,10 @@ def theory_vs_simulation(
 ) -> dict:
     """``{(load, m0): case}``, each case a dict with what :func:`recall_summary` gives
     (``m_mean``, ``m_std``, ``m_sem_sets``, ``success_rate``, convergence statistics and the
-    simulated ``correlation`` C(t,t')), the per-trial ``convergence_time``, ``theory_m``
-    (Γ = 0), ``theory_full_m`` and ``theory_correlation`` (effective process, n ≥ 3) and the
-    settings. The published setting is the default (N = 1024, 100 trials over 10 sets)."""
+    simulated ``correlation`` C(t,t')), the per-trial ``convergence_time`` and ``m_trials``
+    (m(t) of every trial), ``theory_m`` (Γ = 0), ``theory_full_m`` and ``theory_correlation``
+    (effective process, n ≥ 3) and the settings. The published setting is the default
+    (N = 1024, 100 trials over 10 sets)."""
     grid = {}
     for a, load in enumerate(loads):
         result = simulate_recall(
@@ -60,6 +61,7 @@ def theory_vs_simulation(
         for j, m0 in enumerate(m0s):
             case = recall_summary(result, j)
             case["convergence_time"] = np.asarray(result.convergence_time[j], np.float64)
+            case["m_trials"] = np.asarray(result.m[j], np.float64)  # (trials, steps + 1)
             case.update(order=order, size=size, load=load, m0=m0, patterns=result.patterns)
             case["theory_m"] = np.asarray(recurrence(m0, load, order, steps), np.float64)
             case["theory_full_m"] = case["theory_correlation"] = None
