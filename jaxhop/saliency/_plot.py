@@ -108,7 +108,15 @@ def plot_orbits(cases: list[dict]) -> Figure:
         orbit = np.asarray(case["orbit"], dtype=float)
         t = np.arange(orbit.size)
         alive = ~np.isnan(orbit)
-        ax.plot(t[alive], orbit[alive], "o-", ms=3.5, lw=1.2, color="C0")
+        ax.plot(
+            t[alive],
+            orbit[alive],
+            "o-",
+            ms=3.5,
+            lw=1.2,
+            color="C0",
+            label=r"orbit $Z_{t+1} = \kappa(1 - 1/Z_t)$",
+        )
         collapsed = alive & (orbit <= 1)
         if collapsed.any():
             ax.plot(t[collapsed], orbit[collapsed], "x", color="red", ms=8, mew=2, label="collapse")
