@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+from jaxtyping import ArrayLike
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -135,10 +136,10 @@ def plot_orbits(cases: list[dict]) -> Figure:
 
 
 def plot_kappa_fit(
-    losses: np.ndarray,
-    targets: np.ndarray,
-    closed_form: np.ndarray,
-    fitted: np.ndarray,
+    losses: ArrayLike,
+    targets: ArrayLike,
+    closed_form: ArrayLike,
+    fitted: ArrayLike,
     *,
     target: float,
     every: int | None = None,

@@ -84,7 +84,7 @@ def plot_slice(
     if len(dims) == 1:
         x = result.coords[dims[0]] if dims[0] in result.coords else np.arange(values.size)
         data = np.where(invalid | capped, np.nan, values.astype(float))
-        ax.plot(x, data, marker="." if values.size <= 60 else None, label=output)
+        ax.plot(x, data, marker="." if values.size <= 60 else None)
         if cap_count:
             ax.plot(x[capped], np.full(cap_count, float(cap)), "^", color="k", ms=5)
             handles[-1] = ax.lines[-1]
