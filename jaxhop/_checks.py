@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import operator
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +31,7 @@ INT32_MAX = 2**31 - 1
 """The largest step count or size a loop counter (int32 in JAX's default mode) can hold."""
 
 
-def is_traced(value) -> bool:
+def is_traced(value: Any) -> bool:
     """Whether `value` (or any leaf of it) is a JAX tracer: its value is unknown in Python."""
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(value))
 
@@ -90,7 +91,7 @@ def check_real(
         raise ValueError(f"{what}; got {values[bad].ravel()[0].item()!r}")
 
 
-def check_int(name: str, value, *, lo: int | None = None, hi: int | None = INT32_MAX) -> int:
+def check_int(name: str, value: Any, *, lo: int | None = None, hi: int | None = INT32_MAX) -> int:
     """Return `value` as a Python ``int`` if it is an integer (not a bool, not a float with a
     fraction) in ``[lo, hi]``; otherwise raise ``ValueError`` naming `name` and the range.
     The default upper bound is :data:`INT32_MAX` (JAX's loop counters and shapes)."""

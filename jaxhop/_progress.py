@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 from tqdm.auto import tqdm
 
 __all__ = ["progress"]
 
 
-def progress(iterable=None, *, total=None, desc=None, quiet: bool = False, unit="it"):
+def progress(
+    iterable: Iterable | None = None,
+    *,
+    total: int | None = None,
+    desc: str | None = None,
+    quiet: bool = False,
+    unit: str = "it",
+) -> tqdm:
     """A tqdm bar on stderr showing rate and ETA; a silent pass-through when ``quiet``."""
     return tqdm(
         iterable,

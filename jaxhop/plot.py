@@ -46,8 +46,13 @@ def save(fig: Figure, path: str | Path, *, dpi: int = 130) -> Path:
     return path
 
 
-def fit_history(losses: ArrayLike, *, title: str, ax: Axes | None = None) -> Figure:
-    """Loss against optimizer step on a log scale."""
+def fit_history(
+    losses: ArrayLike, *, title: str, ax: Axes | None = None, loss: str | None = None
+) -> Figure:
+    """Loss against optimizer step on a log scale (step 0: the initial guess). `loss`: the
+    objective's formula for the axis label (default: the squared error of the fitted
+    quantity, which is what jaxhop's fits minimise: ``(ln Z_+(κ) − T)²`` for a period,
+    ``mean_k (T_k(κ) − T_k*)²`` for dwell times)."""
     if ax is None:
         fig, ax = new_figure()
     else:
@@ -55,7 +60,7 @@ def fit_history(losses: ArrayLike, *, title: str, ax: Axes | None = None) -> Fig
     losses = np.asarray(losses, dtype=float)
     losses = losses[~np.isnan(losses)]
     ax.semilogy(np.arange(losses.size), np.maximum(losses, 1e-30), "o-", ms=3)
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("loss")
+    ax.set_xlabel("optimizer step (0: initial guess)")
+    ax.set_ylabel(f"loss {loss}" if loss else "loss: squared error of the fit")
     ax.set_title(title, fontsize=9)
     return fig

@@ -11,9 +11,11 @@ of the same batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jax
 import numpy as np
-from jaxtyping import PRNGKeyArray
+from jaxtyping import ArrayLike, PRNGKeyArray
 
 from ._effective import effective_process
 from ._recall import recall_summary, simulate_recall
@@ -27,8 +29,8 @@ def theory_vs_simulation(
     *,
     order: int = 3,
     size: int = 1024,
-    loads=(0.1, 0.2, 0.25, 0.3),
-    m0s=(0.5, 0.7, 0.9),
+    loads: ArrayLike | Sequence[ArrayLike] = (0.1, 0.2, 0.25, 0.3),
+    m0s: ArrayLike | Sequence[ArrayLike] = (0.5, 0.7, 0.9),
     trials: int = 100,
     steps: int = 20,
     pattern_sets: int = 10,
@@ -38,9 +40,10 @@ def theory_vs_simulation(
 ) -> dict:
     """``{(load, m0): case}``, each case a dict with what :func:`recall_summary` gives
     (``m_mean``, ``m_std``, ``m_sem_sets``, ``success_rate``, convergence statistics and the
-    simulated ``correlation`` C(t,t')), the per-trial ``convergence_time``, ``theory_m``
-    (Γ = 0), ``theory_full_m`` and ``theory_correlation`` (effective process, n ≥ 3) and the
-    settings. The published setting is the default (N = 1024, 100 trials over 10 sets)."""
+    simulated ``correlation`` C(t,t')), the per-trial ``convergence_time`` and ``m_trials``
+    (m(t) of every trial), ``theory_m`` (Γ = 0), ``theory_full_m`` and ``theory_correlation``
+    (effective process, n ≥ 3) and the settings. The published setting is the default
+    (N = 1024, 100 trials over 10 sets)."""
     grid = {}
     for a, load in enumerate(loads):
         result = simulate_recall(
@@ -58,6 +61,7 @@ def theory_vs_simulation(
         for j, m0 in enumerate(m0s):
             case = recall_summary(result, j)
             case["convergence_time"] = np.asarray(result.convergence_time[j], np.float64)
+            case["m_trials"] = np.asarray(result.m[j], np.float64)  # (trials, steps + 1)
             case.update(order=order, size=size, load=load, m0=m0, patterns=result.patterns)
             case["theory_m"] = np.asarray(recurrence(m0, load, order, steps), np.float64)
             case["theory_full_m"] = case["theory_correlation"] = None
@@ -72,7 +76,9 @@ def theory_vs_simulation(
     return grid
 
 
-def basin_edge(m0s, success) -> float:
+def basin_edge(
+    m0s: ArrayLike | Sequence[ArrayLike], success: ArrayLike | Sequence[ArrayLike]
+) -> float:
     """Smallest m0 of the (ascending) grid from which every larger m0 is recalled
     (success ≥ 1/2); NaN when the largest m0 fails."""
     m0s, ok = np.asarray(m0s), np.asarray(success) >= 0.5
@@ -89,8 +95,8 @@ def phase_diagram(
     *,
     order: int = 3,
     size: int = 1024,
-    loads=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35),
-    m0s=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    loads: ArrayLike | Sequence[ArrayLike] = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35),
+    m0s: ArrayLike | Sequence[ArrayLike] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
     trials: int = 100,
     steps: int = 20,
     pattern_sets: int = 10,

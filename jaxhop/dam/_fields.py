@@ -39,6 +39,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import DTypeLike
 from jaxtyping import Array, Bool, Int, Int8
 
 from ._poly import poly_bound
@@ -54,12 +55,12 @@ _GUARD = float(2**30)
 _F32_EXACT = float(2**23)  # Σ|e| below this (float32-summed): every partial sum < 2^24
 
 
-def acc_dtype():
+def acc_dtype() -> DTypeLike:
     """int64 when ``jax_enable_x64`` is on, else int32."""
     return jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
 
 
-def overlap_dtype(size: int):
+def overlap_dtype(size: int) -> DTypeLike:
     """Storage type of kept overlaps ``x = Ξᵀ s`` (``|x| ≤ N``): int16 below 2^15 units."""
     return jnp.int16 if size < 2**15 else jnp.int32
 
@@ -114,7 +115,13 @@ class OverlapShift(eqx.Module):
     use: Bool[Array, ""]
 
     @classmethod
-    def between(cls, previous, s, s_prev, known) -> OverlapShift:
+    def between(
+        cls,
+        previous: Int[Array, "blocks batch block"],
+        s: Int[Array, "n batch"],
+        s_prev: Int[Array, "n batch"],
+        known: Bool[Array, ""],
+    ) -> OverlapShift:
         """The shift from `s_prev` (overlaps `previous`, valid if `known`) to `s`, both
         ``(N, B)``."""
         size = s.shape[0]
@@ -129,7 +136,7 @@ class OverlapShift(eqx.Module):
         use = known & (count <= limit)
         return cls(previous, change, sites.astype(jnp.int32), count, use)
 
-    def shifted(self, xi, previous_block):
+    def shifted(self, xi: Array, previous_block: Array) -> Array:
         """``x'_b + Δ Ξ_b[sites]``: one int8 GEMM over the changed sites, their count rounded
         up to a multiple of :data:`SHIFT_CHUNK` (one branch per multiple)."""
         depths = range(SHIFT_CHUNK, self.sites.shape[0] + 1, SHIFT_CHUNK)
@@ -145,7 +152,12 @@ class OverlapShift(eqx.Module):
         return jax.lax.switch(index, [with_depth(d) for d in depths], None)
 
 
-def power_fields(model, s, shift: OverlapShift | None = None, emit_overlaps: bool = False):
+def power_fields(
+    model: eqx.Module,
+    s: Int[Array, "n batch"],
+    shift: OverlapShift | None = None,
+    emit_overlaps: bool = False,
+) -> Array | tuple[Array, Array]:
     """The exact field for ``F = x^n`` (see the module docstring), ``(N, B)``; with
     `emit_overlaps` also the overlaps of `s` per block (``(blocks, B, block_size)``, for a later
     :class:`OverlapShift`). With `shift`, the overlaps come from an earlier state's."""
@@ -217,7 +229,7 @@ def power_fields(model, s, shift: OverlapShift | None = None, emit_overlaps: boo
     return (u.T, overlaps) if emit_overlaps else u.T
 
 
-def exp_fields(model, s):
+def exp_fields(model: eqx.Module, s: Int[Array, "n batch"]) -> Array:
     """The field for ``F = exp`` (float, with a running maximum subtracted), ``(N, B)``."""
     dtype = jnp.result_type(float)
     batch = s.shape[1]

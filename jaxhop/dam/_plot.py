@@ -1,10 +1,17 @@
-"""Figures of the DAM family: m(t) against theory, the (α', m0) phase diagram, basin vs load."""
+"""Figures of the DAM family: m(t) against theory, the (α', m0) phase diagram, basin vs load.
+
+α' is the effective load ``κ_n M / N^{n−1}`` (``κ_n = (2n − 3)!!`` for Krotov's model, see
+``docs/dam.md``); m is the overlap ``m = ξ¹·s/N`` with the cued pattern and t the parallel
+update step (time is counted in steps: every site updates once per step).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from jaxtyping import ArrayLike
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from ..plot import new_figure
 
@@ -17,20 +24,48 @@ __all__ = [
     "plot_correlation",
 ]
 
+LOAD = "effective load α' = κₙM/Nⁿ⁻¹"
+STEP = "parallel step t (one update of every site)"
 
-def _curve(ax, case, color, label_sim=True):
-    t = np.arange(len(case["m_mean"]))
+
+def _mixed(case: dict) -> bool:
+    """Whether some trials are recalled and some are not: the distribution of m(t) is then
+    bimodal (near the basin edge) and a mean ± std would describe neither mode."""
+    rate = case.get("success_rate")
+    return rate is not None and 0.0 < float(rate) < 1.0
+
+
+def _curve(ax: Axes, case: dict, color: str, recalled: str = "") -> None:
     mean, std = np.asarray(case["m_mean"], float), np.asarray(case["m_std"], float)
-    ax.errorbar(
-        t,
-        mean,
-        yerr=std,
-        fmt="o",
-        ms=3,
-        capsize=2,
-        color=color,
-        label=f"simulation m0 = {case['m0']:g}" if label_sim else None,
-    )
+    t = np.arange(mean.size)
+    trials = case.get("m_trials")
+    if trials is not None:
+        # every trial as a faint line: a bimodal spread shows as two bundles
+        trials = np.asarray(trials, float)
+        ax.plot(t, trials.T, "-", color=color, lw=0.5, alpha=0.18)
+        ax.plot(t, mean, "o", ms=3.5, color=color, label=f"m0 = {case['m0']:g}: mean{recalled}")
+    elif _mixed(case):
+        # bimodal and no per-trial data: the mean only, hollow, and the recalled fraction
+        ax.plot(
+            t,
+            mean,
+            "o",
+            ms=4,
+            mfc="none",
+            color=color,
+            label=f"m0 = {case['m0']:g}: mean{recalled} (bimodal: no ± std)",
+        )
+    else:
+        ax.errorbar(
+            t,
+            mean,
+            yerr=std,
+            fmt="o",
+            ms=3,
+            capsize=2,
+            color=color,
+            label=f"m0 = {case['m0']:g}: mean ± std over trials{recalled}",
+        )
     ax.plot(t, case["theory_m"], "--", color=color, lw=1)
     if case.get("theory_full_m") is not None:
         ax.plot(
@@ -38,45 +73,88 @@ def _curve(ax, case, color, label_sim=True):
         )
 
 
-def _style(ax, title):
-    ax.set_xlabel("parallel step t")
+def _theory_handles(cases: list[dict]) -> list[Line2D]:
+    handles = [Line2D([], [], ls="--", color="0.3", lw=1, label="Γ = 0 recurrence (theory)")]
+    if any(c.get("theory_full_m") is not None for c in cases):
+        handles.append(
+            Line2D([], [], ls="-", color="0.3", lw=1.2, label="effective process (full theory)")
+        )
+    if any(c.get("m_trials") is not None for c in cases):
+        handles.append(Line2D([], [], ls="-", color="0.3", lw=0.5, alpha=0.4, label="one trial"))
+    return handles
+
+
+def _recalled(case: dict) -> str:
+    rate = case.get("success_rate")
+    return "" if rate is None else f", {100 * float(rate):.0f} % recalled"
+
+
+def _top(cases: list[dict]) -> float:
+    data = [np.asarray(c["m_mean"], float) + np.asarray(c["m_std"], float) for c in cases]
+    data += [np.asarray(c["m_trials"], float) for c in cases if c.get("m_trials") is not None]
+    return max(1.02, max(float(np.nanmax(d)) for d in data) + 0.02)
+
+
+def _style(ax: Axes, title: str, top: float = 1.02) -> None:
+    ax.set_xlabel(STEP)
     ax.set_ylabel("overlap m(t)")
-    ax.set_ylim(-0.05, 1.02)
+    ax.set_ylim(-0.05, top)
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
 
 
 def plot_recall(cases: list[dict], *, title: str | None = None) -> Figure:
-    """m(t) mean ± std (points) with the Γ = 0 recurrence (dashed) and the effective process
-    (solid), one colour per case (dicts as ``jaxhop dam-recall`` returns)."""
-    fig, ax = new_figure()
+    """m(t) of each case (dicts as ``jaxhop dam-recall`` returns): mean ± std over trials
+    (points), or the mean alone when the trials split between recalled and not (bimodal), with
+    every trial drawn faintly when the case holds them (``m_trials``); the Γ = 0 recurrence
+    (dashed) and the effective process (solid), one colour per case."""
+    fig, ax = new_figure(width=5.6)
     for k, case in enumerate(cases):
-        _curve(ax, case, f"C{k}")
+        _curve(ax, case, f"C{k}", _recalled(case))
     first = cases[0]
     _style(
         ax,
-        title
-        or f"n = {first['order']}, N = {first['size']}, α' = {first['load']:g} "
-        "(dashed Γ = 0, solid full theory)",
+        title or f"n = {first['order']}, N = {first['size']}, α' = {first['load']:g}",
+        _top(cases),
     )
-    ax.legend(fontsize=7)
+    handles, _ = ax.get_legend_handles_labels()
+    fig.legend(
+        handles=handles + _theory_handles(cases), loc="outside lower center", fontsize=7, ncols=2
+    )
     return fig
 
 
 def plot_recall_grid(grid: dict, *, title: str = "") -> Figure:
-    """``grid[(load, m0)] = case``: one panel per load, one colour per m0."""
+    """``grid[(load, m0)] = case``: one panel per load, one colour per m0 (see
+    :func:`plot_recall` for what the points, faint lines and theory curves are)."""
     loads = sorted({k[0] for k in grid})
     m0s = sorted({k[1] for k in grid})
-    fig, axes = new_figure(len(loads), width=3.6, height=3.2, squeeze=False)
+    fig, axes = new_figure(len(loads), width=3.6, height=3.7, squeeze=False)
+    top = _top(list(grid.values()))
+    handles: dict[str, object] = {}
     for ax, load in zip(axes[0], loads):
+        rates = []
         for j, m0 in enumerate(m0s):
             if (load, m0) in grid:
-                _curve(ax, grid[(load, m0)], f"C{j}")
-        _style(ax, f"α' = {load:g}")
-    axes[0][0].legend(fontsize=6, loc="lower left")
-    fig.suptitle(
-        title + "  (points: simulation mean ± std; dashed: Γ = 0; solid: full theory)", fontsize=9
+                case = grid[(load, m0)]
+                _curve(ax, case, f"C{j}")
+                if case.get("success_rate") is not None:
+                    rates.append(f"{100 * float(case['success_rate']):.0f}")
+        # the recalled fraction (final m > 0.5) per m0, in the order of the legend
+        recalled = f"\nrecalled: {' / '.join(rates)} % of trials" if rates else ""
+        _style(ax, f"α' = {load:g}{recalled}", top)
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    legend = list(handles.items())
+    theory = _theory_handles(list(grid.values()))
+    fig.legend(
+        handles=[h for _, h in legend] + theory,
+        labels=[label for label, _ in legend] + [h.get_label() for h in theory],
+        loc="outside lower center",
+        fontsize=6.5,
+        ncols=min(len(loads), 3),
     )
+    fig.suptitle(f"{title}  ({LOAD})" if title else LOAD, fontsize=9)
     return fig
 
 
@@ -90,16 +168,20 @@ def plot_phase_diagram(
     title: str = "",
 ) -> Figure:
     """Final mean overlap over the (α', m0) plane; contour m = 0.5 of the theory (if given)."""
-    fig, ax = new_figure(width=5.0, height=3.8)
+    fig, ax = new_figure(width=5.0, height=4.1)
     loads, m0s = np.asarray(loads), np.asarray(m0s)
     mesh = ax.pcolormesh(
         loads, m0s, np.asarray(final_m).T, vmin=0, vmax=1, cmap="viridis", shading="nearest"
     )
-    fig.colorbar(mesh, ax=ax, label="final overlap (simulation)")
+    fig.colorbar(mesh, ax=ax, label="final overlap m (simulation, mean over trials)")
     if theory_final is not None:
-        cs = ax.contour(loads, m0s, np.asarray(theory_final).T, levels=[0.5], colors="w")
-        ax.clabel(cs, fmt={0.5: f"{theory_label} m = 0.5"}, fontsize=7)
-    ax.set_xlabel("effective load α'")
+        ax.contour(loads, m0s, np.asarray(theory_final).T, levels=[0.5], colors="w")
+        handle = Line2D([], [], color="w", label=f"{theory_label}: final m = 0.5")
+        legend = fig.legend(
+            handles=[handle], loc="outside lower center", fontsize=8, facecolor="0.35"
+        )
+        legend.get_texts()[0].set_color("w")
+    ax.set_xlabel(LOAD)
     ax.set_ylabel("initial overlap m0")
     ax.set_title(title, fontsize=9)
     return fig
@@ -113,7 +195,7 @@ def plot_basin(curves: list[dict], *, title: str = "") -> Figure:
         ax.plot(c["loads"], c["basin"], "o-", color=f"C{k}", label=f"n = {c['order']} simulation")
         if c.get("theory") is not None:
             ax.plot(c["loads"], c["theory"], "--", color=f"C{k}", label=f"n = {c['order']} Γ = 0")
-    ax.set_xlabel("effective load α'")
+    ax.set_xlabel(LOAD)
     ax.set_ylabel("basin edge: smallest recalled m0")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
@@ -158,7 +240,7 @@ def plot_convergence(grid: dict, *, title: str = "") -> Figure:
             label=f"α' = {load:g} fixed point",
         )
     ax_time.set_xlabel("initial overlap m0")
-    ax_time.set_ylabel("convergence time (steps; settled trials)")
+    ax_time.set_ylabel("convergence time (steps)\nmean ± std over settled trials")
     ax_time.grid(alpha=0.3)
     ax_time.legend(fontsize=7)
     ax_frac.set_xlabel("initial overlap m0")
@@ -166,7 +248,9 @@ def plot_convergence(grid: dict, *, title: str = "") -> Figure:
     ax_frac.set_ylim(-0.02, 1.02)
     ax_frac.grid(alpha=0.3)
     ax_frac.legend(fontsize=6)
-    fig.suptitle(title + "  (settled: on a fixed point or 2-cycle by the last step)", fontsize=9)
+    fig.suptitle(
+        title + f"  (settled: on a fixed point or 2-cycle by the last step; {LOAD})", fontsize=9
+    )
     return fig
 
 
@@ -186,10 +270,11 @@ def plot_correlation(cases: list[dict], *, title: str = "") -> Figure:
             ax.plot(
                 t[1:], np.diagonal(theory, -1), "-", color="C1", lw=1.2, label="C(t, t−1) theory"
             )
-        ax.set_xlabel("parallel step t")
-        ax.set_ylabel("C")
+        ax.set_xlabel(STEP)
+        ax.set_ylabel("C(t, t′) = s(t)·s(t′)/N")
         ax.set_title(f"α' = {case['load']:g}, m0 = {case['m0']:g}", fontsize=9)
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=6)
-    fig.suptitle(title, fontsize=9)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncols=4)
+    fig.suptitle(f"{title}  (mean over trials; {LOAD})" if title else LOAD, fontsize=9)
     return fig

@@ -78,17 +78,17 @@ class Sigmoid(AbstractActivation):
     def _centre(self):
         return self.threshold + 0.5 / self.rho
 
-    def __call__(self, y):
+    def __call__(self, y: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         return jax.nn.sigmoid(4 * self.rho * (y - self._centre()))
 
-    def derivative(self, y):
+    def derivative(self, y: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         s = self(y)
         return 4 * self.rho * s * (1 - s)
 
-    def inverse(self, x):
+    def inverse(self, x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         return self._centre() + (jnp.log(x) - jnp.log1p(-x)) / (4 * self.rho)
 
-    def inverse_integral(self, x):
+    def inverse_integral(self, x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         inside = (x >= 0) & (x <= 1)
         xc = jnp.clip(x, 0.0, 1.0)
         value = self._centre() * xc + (_xlogx(xc) + _xlogx(1 - xc)) / (4 * self.rho)
@@ -104,17 +104,17 @@ class RectTanh(AbstractActivation):
     def __check_init__(self):
         _check(self.rho, self.threshold)
 
-    def __call__(self, y):
+    def __call__(self, y: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         return jnp.tanh(self.rho * jnp.maximum(y - self.threshold, 0.0))
 
-    def derivative(self, y):
+    def derivative(self, y: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         t = jnp.tanh(self.rho * jnp.maximum(y - self.threshold, 0.0))
         return jnp.where(y > self.threshold, self.rho * (1 - t * t), 0.0)
 
-    def inverse(self, x):
+    def inverse(self, x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         return self.threshold + jnp.arctanh(x) / self.rho
 
-    def inverse_integral(self, x):
+    def inverse_integral(self, x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
         inside = (x >= 0) & (x < 1)
         xc = jnp.where(inside, jnp.clip(x, 0.0, 1.0), 0.0)
         value = self.threshold * xc + (xc * jnp.arctanh(xc) + 0.5 * jnp.log1p(-xc * xc)) / self.rho

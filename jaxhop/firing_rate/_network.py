@@ -15,6 +15,7 @@ baselines only. Energy (symmetric W, constant input u; Hopfield 1984):
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -70,7 +71,7 @@ class FiringRateNetwork(eqx.Module):
         b: Float[ArrayLike, ""] = 0.95,
         q: float = 0.2,
         r: Float[ArrayLike, ""] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> FiringRateNetwork:
         """The network whose W follows :func:`synaptic_design` ``(a, b, q, r, Φ)``."""
         d = synaptic_design(activation, a, b, q, r)

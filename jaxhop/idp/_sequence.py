@@ -32,6 +32,7 @@ Noise convention (ours): ``σ`` multiplies ``dB/ε``, so the per-step fast-layer
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -96,7 +97,7 @@ class SequenceNetwork(eqx.Module):
         size: int = 64,
         num_memories: int = 8,
         successor: Float[Array, "p p"] | None = None,
-        **config,
+        **config: Any,
     ) -> SequenceNetwork:
         """Orthogonal (Hadamard) memories and the cyclic successor unless one is given."""
         memories = hadamard_memories(size, num_memories)
@@ -179,7 +180,7 @@ def simulate_sequence(
     rtol: float = 1e-6,
     atol: float = 1e-12,
     num_saves: int | None = None,
-):
+) -> eqx.Module:
     """Fixed-step Euler–Maruyama of the two-timescale network on the shared engine.
 
     ``dt`` defaults to ``ε/5`` and must satisfy ``dt ≤ ε/2`` (explicit Euler on the fast layer,

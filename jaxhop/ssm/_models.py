@@ -8,6 +8,8 @@ control of our comparison (``docs/ssm.md``), expected to fail the induction head
 
 from __future__ import annotations
 
+from typing import Any
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -54,7 +56,7 @@ class LTIStack(AbstractPreNormStack):
 
 
 def make_model(
-    name: str, key: PRNGKeyArray, task: InductionTask, *, width: int = 32, **kwargs
+    name: str, key: PRNGKeyArray, task: InductionTask, *, width: int = 32, **kwargs: Any
 ) -> eqx.Module:
     """A model of kind `name` (``residual``, ``selective``, ``lti``) sized for `task`.
 

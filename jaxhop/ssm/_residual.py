@@ -31,6 +31,7 @@ For token embeddings ``e_t ∈ R^d`` (``t = 0 … L−1``):
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -192,7 +193,7 @@ class ResidualModel(eqx.Module):
         *,
         width: int = 32,
         readout_hidden: int = 64,
-        **block_kwargs,
+        **block_kwargs: Any,
     ) -> ResidualModel:
         k_emb, k_block, k_read = jax.random.split(key, 3)
         block = ResidualBlock.init(k_block, width, **block_kwargs)

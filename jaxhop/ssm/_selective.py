@@ -22,6 +22,7 @@ simulation time loop).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -148,7 +149,7 @@ class SelectiveModel(AbstractPreNormStack):
     linear head at the last position."""
 
     @classmethod
-    def make_layer(cls, key: PRNGKeyArray, width: int, **mixer_kwargs) -> SelectiveScan:
+    def make_layer(cls, key: PRNGKeyArray, width: int, **mixer_kwargs: Any) -> SelectiveScan:
         """``SelectiveScan.init(key, width, **mixer_kwargs)`` (``init`` passes extra keywords)."""
         return SelectiveScan.init(key, width, **mixer_kwargs)
 

@@ -8,6 +8,7 @@ only in their sequence-mixing layer, so they share this body.
 from __future__ import annotations
 
 import abc
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -50,8 +51,8 @@ class AbstractPreNormStack(eqx.Module):
         *,
         width: int = 32,
         layers: int = 2,
-        **layer_kwargs,
-    ):
+        **layer_kwargs: Any,
+    ) -> AbstractPreNormStack:
         """A stack of ``layers`` layers ``cls.make_layer(key, width, **layer_kwargs)``."""
         if isinstance(layers, bool) or int(layers) != layers or layers < 1:
             raise ValueError(f"layers must be an integer >= 1 (got {layers!r})")
@@ -66,7 +67,7 @@ class AbstractPreNormStack(eqx.Module):
 
     @classmethod
     @abc.abstractmethod
-    def make_layer(cls, key: PRNGKeyArray, width: int, **kwargs) -> eqx.Module:
+    def make_layer(cls, key: PRNGKeyArray, width: int, **kwargs: Any) -> eqx.Module:
         """One sequence-mixing layer ``(L, width) → (L, width)`` taking ``mode=``."""
 
     def _logits(self, tokens: Int[Array, " L"], mode: str) -> Float[Array, " v"]:

@@ -13,10 +13,11 @@ of points at a time, so a 10⁸-point product costs nothing until it is run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from jaxtyping import ArrayLike
 
 __all__ = ["Grid", "product", "points", "as_grid", "linspace_axis"]
 
@@ -110,7 +111,7 @@ class Grid:
         return f"Grid({self.kind}: {inner}; {self.size} points)"
 
 
-def product(**axes) -> Grid:
+def product(**axes: ArrayLike | Sequence[Any]) -> Grid:
     """Cartesian product of named 1-D axes, e.g. ``product(kappa=ks, z0=zs)``.
 
     Results have shape ``(len(ks), len(zs), …)``; the last axis varies fastest.
@@ -118,7 +119,7 @@ def product(**axes) -> Grid:
     return Grid(axes, "product")
 
 
-def points(**columns) -> Grid:
+def points(**columns: ArrayLike | Sequence[Any]) -> Grid:
     """An explicit list of points given as equal-length named columns.
 
     ``points(kappa=[4.5, 5.0], z0=[1.45, 3.0])`` is two points; results have one axis,
@@ -127,7 +128,7 @@ def points(**columns) -> Grid:
     return Grid(columns, "points")
 
 
-def as_grid(grid) -> Grid:
+def as_grid(grid: object) -> Grid:
     """A :class:`Grid` as is; a mapping of name → values is read as a :func:`product`."""
     if isinstance(grid, Grid):
         return grid
@@ -139,7 +140,7 @@ def as_grid(grid) -> Grid:
     )
 
 
-def linspace_axis(name: str, spec) -> np.ndarray:
+def linspace_axis(name: str, spec: object) -> np.ndarray:
     """Axis values from a config entry: a list of numbers, or a table with ``start``, ``stop``,
     ``num`` and optional ``scale = "linear" | "log"`` (log: geometric spacing)."""
     if isinstance(spec, Mapping):

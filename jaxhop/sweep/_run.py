@@ -86,7 +86,7 @@ def parse_bytes(value: int | float | str, *, name: str = "memory_budget") -> int
     return int(value)
 
 
-def default_memory_budget(device) -> int:
+def default_memory_budget(device: jax.Device) -> int:
     """Per-device budget: half the accelerator's memory, or a quarter of host RAM shared by the
     local CPU devices."""
     stats = device.memory_stats() if hasattr(device, "memory_stats") else None

@@ -49,6 +49,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -253,7 +254,7 @@ class Store:
     def write_chunk(self, start: int, stop: int, outputs: dict[str, np.ndarray]) -> None:
         write_chunk(self.chunks, start, stop, outputs, self.tag)
 
-    def finish(self, **record) -> None:
+    def finish(self, **record: Any) -> None:
         """Record the run; the sweep is ``complete`` once every point is on disk."""
         with open(self.path / ".meta.lock", "a+b") as meta_lock:
             fcntl.flock(meta_lock.fileno(), fcntl.LOCK_EX)
@@ -376,7 +377,7 @@ class SweepResult:
     def names(self) -> tuple[str, ...]:
         return tuple(self.data)
 
-    def to_xarray(self):
+    def to_xarray(self) -> Any:
         """The results as an ``xarray.Dataset`` (needs the ``xarray`` extra).
 
         Grid axes are dimensions with their coordinates (a point list: dimension ``point``,
