@@ -142,7 +142,7 @@ def add_output_options(
     default_out: str | None = None,
     writes: bool = True,
     out_help: str | None = None,
-):
+) -> None:
     """Add the options every subcommand shares: ``--json``, ``--quiet`` and, for commands
     that write files (`writes`), ``--out`` (`out_help`: its help, when not the figures')."""
     parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
@@ -159,7 +159,7 @@ def add_output_options(
 
 
 def add_command(
-    subparsers,
+    subparsers: argparse._SubParsersAction,
     name: str,
     handler: Callable[[argparse.Namespace], dict | None],
     *,
@@ -185,14 +185,14 @@ def add_command(
     return parser
 
 
-def save_figure(fig, out: Path, name: str) -> str:
+def save_figure(fig: Any, out: Path, name: str) -> str:  # fig: a matplotlib Figure (imported late)
     """Write `fig` as ``out / name`` (PNG) and return the path, as the JSON output reports it."""
     from .plot import save
 
     return str(save(fig, Path(out) / name))
 
 
-def check_positive(name: str, value: float, *, strict: bool = True, integer: bool = False):
+def check_positive(name: str, value: float, *, strict: bool = True, integer: bool = False) -> None:
     """Raise :class:`UsageError` unless ``value`` is a finite positive number."""
     ok = math.isfinite(value) and (value > 0 if strict else value >= 0)
     if not ok:

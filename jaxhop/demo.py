@@ -105,7 +105,7 @@ def _handle(args: argparse.Namespace) -> dict | None:
     return None
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     from .cli import add_command
 
     parser = add_command(

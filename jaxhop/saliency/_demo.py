@@ -121,22 +121,7 @@ def demo_section(out: Path, *, quick: bool = False, quiet: bool = False) -> dict
     timings["batch_fit"] = time.perf_counter() - start
     closed_kappa = np.asarray(sal.kappa_for_period(targets))
     batch_error = float(np.max(np.abs(batched.kappa / closed_kappa - 1)))
-    fig, axes = plot.new_figure(2)
-    plot.fit_history(single.losses, title=f"fit κ to period T = {target} (L-BFGS)", ax=axes[0])
-    every = max(1, targets.size // 40)
-    axes[1].plot(targets, closed_kappa, color="k", lw=2, label="closed form κ(T)")
-    axes[1].plot(
-        targets[::every],
-        np.asarray(batched.kappa)[::every],
-        "o",
-        ms=4,
-        label=f"fitted (every {every}th of {targets.size})",
-    )
-    axes[1].set_yscale("log")
-    axes[1].set_xlabel("target period T (units of the slow time constant)")
-    axes[1].set_ylabel("gain κ")
-    axes[1].set_title(f"{targets.size} targets fitted in one vmapped call", fontsize=9)
-    axes[1].legend(fontsize=8)
+    fig = _plot.plot_kappa_fit(single.losses, targets, closed_kappa, batched.kappa, target=target)
     name = plot.save(fig, out / "saliency_kappa_fit.png").name
     figures[name] = (
         f"Gradient fits of the gain κ to a target period (ours). Left: the loss (ln Z₊(κ) − T)² "
