@@ -425,6 +425,20 @@ def package_version() -> str:
         return __version__
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, reading the package metadata only when asked (``importlib.metadata``
+    would otherwise cost every command a tenth of a second of start-up)."""
+
+    def __init__(
+        self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None
+    ):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"jaxhop {package_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``jaxhop`` parser with every subcommand of :data:`COMMAND_MODULES` registered."""
     parser = _Parser(
@@ -433,8 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--version",
-        action="version",
-        version=f"jaxhop {package_version()}",
+        action=_VersionAction,
         help="print the version (from the package metadata) and exit",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -111,7 +111,7 @@ def _help_problems(parser: argparse.ArgumentParser) -> list[str]:
             if not (action.help or "").strip():
                 problems.append(f"{name}: no help")
                 continue
-            if action.default is None or isinstance(action, _FLAGS):
+            if action.default in (None, argparse.SUPPRESS) or isinstance(action, _FLAGS):
                 continue
             text = formatter._expand_help(action)
             shown = re.escape(str(action.default))
