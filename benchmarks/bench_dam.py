@@ -229,6 +229,63 @@ def gemm_peaks(model, steps_info):
     return out
 
 
+def _pack_bits(negative, word):
+    """``(..., N)`` booleans (ξ = −1) → ``(..., N / word)`` words, bit j of word w = site
+    ``w·word + j``."""
+    import jax.numpy as jnp
+
+    dtype = jnp.uint32 if word == 32 else jnp.uint64
+    bits = negative.reshape(*negative.shape[:-1], -1, word).astype(dtype)
+    return jnp.sum(bits << jnp.arange(word, dtype=dtype), axis=-1, dtype=dtype)
+
+
+def bitpacked_overlaps(model, s0, word: int = 32) -> dict:
+    """The overlaps ``x = sᵀ Ξ`` of all blocks at the kernel's dense shapes, two ways: the
+    kernel's int8 × int8 → int32 GEMM, and bit-packed (±1 as bits, ``x = N − 2 popcount(ξ ⊕
+    s)`` summed over ``N / word`` words, ``jnp.bitwise_xor`` + ``lax.population_count``; uint64
+    words need ``jax_enable_x64``). Both jitted, ``lax.map`` over the pattern blocks, min of
+    3; exactness checked on every real (non-padding) pattern."""
+    import jax.numpy as jnp
+
+    from jaxhop.dam._fields import dot_int
+
+    blocks = model.patterns  # (blocks, N, block) int8, zero past M
+    size = blocks.shape[1]
+
+    @jax.jit
+    def gemm(blocks, s):
+        return jax.lax.map(lambda xi: dot_int(s.T, xi, 1), blocks)
+
+    @jax.jit
+    def popcount(xi_bits, s_bits):
+        def one(xb):  # (block, words)
+            ones = jax.lax.population_count(jnp.bitwise_xor(xb[None], s_bits[:, None]))
+            return size - 2 * jnp.sum(ones.astype(jnp.int32), axis=-1)
+
+        return jax.lax.map(one, xi_bits)
+
+    xi_bits = _pack_bits(jnp.swapaxes(blocks, 1, 2) < 0, word)  # (blocks, block, words)
+    s_bits = _pack_bits(s0.T < 0, word)  # (B, words)
+    _, gemm_s = time_jax(lambda: gemm(blocks, s0), repeats=3)
+    _, pop_s = time_jax(lambda: popcount(xi_bits, s_bits), repeats=3)
+    valid = (jnp.arange(blocks.shape[0] * blocks.shape[2]) < model.num_patterns).reshape(
+        blocks.shape[0], 1, blocks.shape[2]
+    )
+    exact = bool(
+        jnp.array_equal(
+            jnp.where(valid, gemm(blocks, s0), 0), jnp.where(valid, popcount(xi_bits, s_bits), 0)
+        )
+    )
+    ops = 2 * s0.shape[1] * size * blocks.shape[0] * blocks.shape[2]
+    return {
+        f"bitpacked_u{word}_s": pop_s,
+        "int8_overlap_gemm_s": gemm_s,
+        f"bitpacked_u{word}_speed_vs_int8_gemm": gemm_s / pop_s,
+        f"bitpacked_u{word}_exact": exact,
+        "int8_overlap_gemm_gops": ops / gemm_s / 1e9,
+    }
+
+
 def bench_recall(quick: bool) -> dict:
     size = 512 if quick else 1024
     trials, steps = (32, 5) if quick else (100, 20)
@@ -277,6 +334,7 @@ def bench_recall(quick: bool) -> dict:
         m_pad = model.num_blocks * model.block_size
         ideal_s += 2 * w * d * m_pad / (peaks[f"int8_w{w}_d{d}_gops"] * 1e9)
         ideal_s += 2 * w * m_pad * size / (peaks[f"f32_w{w}_xla_gflops"] * 1e9)
+    bitpacked = bitpacked_overlaps(model, s0, 32)
     # the overlap m(t) is what is kept; temporaries must not grow with the number of steps
     memory = trajectory_check(
         lambda n: (jax.jit(lambda m, x: jh.dam.recall(m, x, n).ys), (model, s0)), steps
@@ -298,6 +356,7 @@ def bench_recall(quick: bool) -> dict:
         kernel_shape_peaks=peaks,
         ideal_s_at_kernel_peaks=ideal_s,
         fraction_of_kernel_shape_peak=ideal_s / jaxhop_s,
+        **bitpacked,
         flops=4.0 * patterns * size * column_steps,
         column_steps_computed=column_steps,
         column_steps_total=trials * steps,
@@ -537,9 +596,18 @@ def run(quick: bool = False) -> list[dict]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=("recall", "theory", "scale", "scaling"), default=None)
+    parser.add_argument(
+        "--only", choices=("recall", "theory", "scale", "scaling", "bitpack"), default=None
+    )
     args = parser.parse_args()
-    if args.only == "scaling":
+    if args.only == "bitpack":  # uint32 and uint64 words (uint64 needs x64)
+        jax.config.update("jax_enable_x64", True)
+        size = 512 if args.quick else 1024
+        model, s0, _ = _recall_fn(size, jh.dam.num_patterns(3, size, 0.2), 100, 1)
+        print(
+            json.dumps({**bitpacked_overlaps(model, s0, 32), **bitpacked_overlaps(model, s0, 64)})
+        )
+    elif args.only == "scaling":
         for curve in scaling_curves(args.quick):
             print(json.dumps(curve))
     elif args.only:
