@@ -94,17 +94,17 @@ def jaxhop_idp(memories, saliencies, y0, keys, t1=25.0):
 def numpy_low_rank(memories, saliencies, y0, num_steps, rng, sigma=SIGMA):
     """Vectorised NumPy, all trials at once, W(α)g in O(NP) (the strong baseline)."""
     rows = _glitch_rows(num_steps)
-    trials = y0.shape[0]
+    trials, n = y0.shape
     y = y0.copy()
     noise_scale = np.float32(sigma * math.sqrt(DT))
     saved = []
     for i in range(num_steps):
         alpha = saliencies[:, rows[i]]  # (trials, P)
         g = np.tanh(GAIN * y)
-        recurrent = ((g @ memories) * alpha) @ memories.T / N - alpha.sum(1, keepdims=True) / N * g
-        y = y + DT * (recurrent - y) + noise_scale * rng.standard_normal((trials, N), np.float32)
+        recurrent = ((g @ memories) * alpha) @ memories.T / n - alpha.sum(1, keepdims=True) / n * g
+        y = y + DT * (recurrent - y) + noise_scale * rng.standard_normal((trials, n), np.float32)
         if (i + 1) % 10 == 0:
-            saved.append(np.tanh(GAIN * y) @ memories / N)
+            saved.append(np.tanh(GAIN * y) @ memories / n)
     return np.stack(saved, 1)
 
 

@@ -180,6 +180,7 @@ def _newton_periods(raw0, target, steps, tol, history) -> KappaFit:
 
     carry = (jnp.int32(0), raw0, res0, slope0, count0, losses0)
     _, raw, res, _, count, losses = jax.lax.while_loop(cond, body, carry)
+    losses = jnp.moveaxis(losses, 0, -1)  # (..., history), as the optax path returns it
     return KappaFit(
         kappa=_kappa_from_raw(raw),
         period=_period_from_raw(raw),
