@@ -116,7 +116,7 @@ def bench_saliency_map(quick: bool) -> dict:
         jaxhop_s,
         baseline_s,
         compile_s,
-        ">= 6x NumPy vectorised; >= 10x the cache-tiled in-place NumPy loop",
+        ">= 6x NumPy vectorised; >= 10x the cache-tiled NumPy loop",
         strong_baseline_s=strong_s,
         strong_target=10.0,
         baseline="vectorised NumPy loop over steps on the whole array",

@@ -156,7 +156,8 @@ def _temp_memory(rec: dict) -> str:
 
 def table(limits: dict, records: list[dict]) -> str:
     lines = [
-        f"Machine: {limits['cpu_count']} CPU cores, {limits['platform']} ({limits['device']}), "
+        f"Machine: {limits['cpu_count']} CPU cores ({limits.get('cpu_model')}; "
+        f"{', '.join(limits.get('cpu_simd', []))}), {limits['platform']} ({limits['device']}), "
         f"jax {limits['jax']}; float32 GEMM {limits['gemm_gflops']:.0f} GFLOP/s "
         f"(XLA {limits['gemm_gflops_xla']:.0f}, NumPy {limits['gemm_gflops_numpy']:.0f}), "
         f"memory bandwidth {limits['bandwidth_gbs']:.1f} GB/s.",
