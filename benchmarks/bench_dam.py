@@ -17,8 +17,10 @@ peak; ``jaxhop_every_step_s`` / ``ratio_every_step`` time the same run computing
 at every step in full (the dense kernel alone).
 
 ``dam_theory``: the Monte-Carlo effective process, n = 3, α' = 0.25, m0 = 0.7, 20 steps,
-2^15 paths: jaxhop (:func:`jaxhop.dam.effective_process`, jitted on the engine) against the
-same algorithm written in NumPy (loop over t, vectorised over paths and copies).
+2^16 paths: jaxhop (:func:`jaxhop.dam.effective_process`, jitted on the engine) against the
+same algorithm written in NumPy (loop over t, vectorised over paths and copies), and against
+the strongest NumPy we wrote (the causal triangle only, BLAS GEMVs), all interleaved; results
+agree within the Monte-Carlo spread between seeds.
 
 ``dam_scale``: N = 4096, α' = 0.2 (M = 1,118,481) with patterns regenerated from the key
 (``storage="key"``), 8 trials × 1 step, run in a child process whose peak RSS is measured
@@ -30,6 +32,7 @@ Run: ``python benchmarks/bench_dam.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import subprocess
@@ -101,6 +104,215 @@ def numpy_recall(xi, s, steps):
     return s
 
 
+def numpy_recall_strong(xi, s0, steps, shift_max_fraction=SHIFT_MAX_FRACTION):
+    """The same algorithm as :func:`jaxhop.dam.recall` in NumPy float32 (the strong baseline):
+    only the columns not yet on a fixed point or 2-cycle are updated, their overlaps ``x = sᵀΞ``
+    are carried from step to step and, once at most ``shift_max_fraction · N`` sites flipped
+    (union over the moving columns), shifted by ``Δsᵀ Ξ[flipped rows]`` instead of recomputed;
+    field ``E(x) Ξᵀ − s Σ O(x)`` (n = 3: ``E = x² + 1``, ``O = 2x``). Exact in float32 here:
+    every overlap and partial sum is an integer below 2^24 (the certificate jaxhop checks).
+
+    ``xi`` is Ξ (N × M) float32, ``s0`` (N × B). Returns the states ``(steps + 1, N, B)`` and
+    the column-steps computed."""
+    size, batch = s0.shape
+    # OpenBLAS layouts: the long pattern axis M as the *rows* of the result (x as M × w,
+    # Ξ (E(x)) as (N × M)(M × w)); the transposed forms (w × M)(M × N) ran up to 20× slower
+    xi_t = np.ascontiguousarray(xi.T)  # (M, N)
+    s = np.asarray(s0, np.float32).copy()  # (N, B): trials along columns
+    prev = s.copy()
+    off_cycle = np.ones(batch, bool)
+    overlaps = np.zeros((xi.shape[1], batch), np.float32)
+    states = [s.copy()]
+    computed = 0
+    limit = shift_max_fraction * size
+    for t in range(steps):
+        moving = off_cycle & ((s != prev).any(0) if t else True)
+        cols = np.flatnonzero(moving)
+        new = prev.copy()
+        if cols.size:
+            computed += cols.size
+            s_w = s[:, cols]
+            flipped = np.flatnonzero((s_w != prev[:, cols]).any(1))
+            if t and flipped.size <= limit:
+                delta = s_w[flipped] - prev[flipped][:, cols]  # (f, w)
+                x = overlaps[:, cols] + xi[flipped].T @ delta
+            else:
+                x = xi_t @ s_w  # (M, w)
+            overlaps[:, cols] = x
+            u = xi @ (x * x + 1) - 2 * s_w * x.sum(0)
+            new[:, cols] = np.where(u > 0, 1, np.where(u < 0, -1, s_w))
+        off_cycle = (new != prev).any(0)
+        prev, s = s, new
+        states.append(s.copy())
+    return np.stack(states), computed
+
+
+def _executed_ops(model, s0, steps, states):
+    """GEMM operations jaxhop's recall actually executes (not nominal): per step the packed
+    bucket width w (not the number of moving columns), the overlap GEMM ``2 w N M_pad`` when
+    computed afresh or ``2 w d M_pad`` for a shift of depth d (the flipped sites rounded up to
+    a multiple of SHIFT_CHUNK), and the field GEMM ``2 w M_pad N`` (``M_pad`` = blocks × block
+    size, padding included). Returns (int8 ops, float32 flops, per-step list)."""
+    from jaxhop.dam._dynamics import _column_buckets
+    from jaxhop.dam._fields import SHIFT_CHUNK
+
+    size, batch = s0.shape
+    m_pad = model.num_blocks * model.block_size
+    widths = _column_buckets(batch, "power")
+    limit = int(SHIFT_MAX_FRACTION * size)
+    off_cycle = np.ones(batch, bool)
+    int8_ops = f32_ops = 0
+    steps_info = []
+    for t in range(steps):
+        s, prev = states[t], states[t - 1] if t else states[0]
+        moving = off_cycle & ((s != prev).any(0) if t else True)
+        count = int(moving.sum())
+        if count:
+            width = next(w for w in widths if w >= count)
+            flipped = int((s[:, moving] != prev[:, moving]).any(1).sum())
+            if t and flipped <= limit:
+                depth = (max(flipped - 1, 0) // SHIFT_CHUNK + 1) * SHIFT_CHUNK
+            else:
+                depth = size
+            int8_ops += 2 * width * depth * m_pad
+            f32_ops += 2 * width * m_pad * size
+            steps_info.append({"width": width, "overlap_depth": depth})
+        off_cycle = (states[t + 1] != s).any(0)
+    return int8_ops, f32_ops, steps_info
+
+
+def gemm_peaks(model, steps_info):
+    """Throughput of the kernel's own GEMMs at exactly its shapes, streamed over all pattern
+    blocks in one jitted ``lax.scan`` like the kernel: the int8 × int8 → int32 overlap GEMM
+    ``(w × d) · (d × block)`` and the float32 field GEMM ``(w × block) · (block × N)`` (XLA,
+    and NumPy's BLAS for float32), for each (width, depth) the recall used. Also the bit-packed
+    overlap ``x = N − 2 popcount(ξ ⊕ s)`` on uint32 words at the dense shapes."""
+    import jax.numpy as jnp
+
+    from jaxhop.dam._fields import dot_int
+
+    blocks = model.patterns  # (blocks, N, block) int8
+    size, block = blocks.shape[1], blocks.shape[2]
+    m_pad = blocks.shape[0] * block
+    xi_f = blocks.astype(jnp.float32)
+    xi_np = np.asarray(xi_f)
+    rng = np.random.default_rng(0)
+    out = {}
+
+    @functools.partial(jax.jit, static_argnums=1)
+    def int8_pass(s_t, depth):
+        def body(acc, xi):
+            return acc + dot_int(s_t, xi[:depth], 1), None
+
+        return jax.lax.scan(body, jnp.zeros((s_t.shape[0], block), jnp.int32), blocks)[0]
+
+    @jax.jit
+    def f32_pass(e):
+        def body(acc, xi):
+            out = jax.lax.dot_general(e, xi, (((1,), (1,)), ((), ())))
+            return acc + out, None
+
+        return jax.lax.scan(body, jnp.zeros((e.shape[0], size), jnp.float32), xi_f)[0]
+
+    for info in {(i["width"], i["overlap_depth"]) for i in steps_info}:
+        width, depth = info
+        s_t = jnp.asarray(rng.choice(np.array([-1, 1], np.int8), (width, depth)))
+        _, sec = time_jax(lambda s_t=s_t, depth=depth: int8_pass(s_t, depth), repeats=3)
+        out[f"int8_w{width}_d{depth}_gops"] = 2 * width * depth * m_pad / sec / 1e9
+    for width in sorted({i["width"] for i in steps_info}):
+        e = jnp.asarray(rng.integers(1, 100, (width, block)).astype(np.float32))
+        _, sec = time_jax(lambda e=e: f32_pass(e), repeats=3)
+        out[f"f32_w{width}_xla_gflops"] = 2 * width * m_pad * size / sec / 1e9
+        e_np = np.ascontiguousarray(np.asarray(e).T)  # (block, w): BLAS's fast layout
+        sec = time_min(lambda e_np=e_np: [xi_np[b] @ e_np for b in range(len(xi_np))], repeats=3)
+        out[f"f32_w{width}_numpy_gflops"] = 2 * width * m_pad * size / sec / 1e9
+    return out
+
+
+def _pack_bits(negative, word):
+    """``(..., N)`` booleans (ξ = −1) → ``(..., N / word)`` words, bit j of word w = site
+    ``w·word + j``."""
+    import jax.numpy as jnp
+
+    dtype = jnp.uint32 if word == 32 else jnp.uint64
+    bits = negative.reshape(*negative.shape[:-1], -1, word).astype(dtype)
+    return jnp.sum(bits << jnp.arange(word, dtype=dtype), axis=-1, dtype=dtype)
+
+
+def bitpacked_overlaps(model, s0, word: int = 32) -> dict:
+    """The overlaps ``x = sᵀ Ξ`` of all blocks at the kernel's dense shapes, two ways: the
+    kernel's int8 × int8 → int32 GEMM, and bit-packed (±1 as bits, ``x = N − 2 popcount(ξ ⊕
+    s)`` summed over ``N / word`` words, ``jnp.bitwise_xor`` + ``lax.population_count``; uint64
+    words need ``jax_enable_x64``). Both jitted, ``lax.map`` over the pattern blocks, min of
+    3; exactness checked on every real (non-padding) pattern."""
+    import jax.numpy as jnp
+
+    from jaxhop.dam._fields import dot_int
+
+    blocks = model.patterns  # (blocks, N, block) int8, zero past M
+    size = blocks.shape[1]
+
+    @jax.jit
+    def gemm(blocks, s):
+        return jax.lax.map(lambda xi: dot_int(s, xi, 1), blocks)
+
+    @jax.jit
+    def popcount(xi_bits, s_bits):
+        def one(xb):  # (block, words)
+            ones = jax.lax.population_count(jnp.bitwise_xor(xb[None], s_bits[:, None]))
+            return (size - 2 * jnp.sum(ones.astype(jnp.int32), axis=-1)).astype(jnp.int32)
+
+        return jax.lax.map(one, xi_bits)
+
+    def one_pop(xb, s_bits):
+        ones = jax.lax.population_count(jnp.bitwise_xor(xb[None], s_bits[:, None]))
+        return (size - 2 * jnp.sum(ones.astype(jnp.int32), axis=-1)).astype(jnp.int32)
+
+    # timed in the kernel's own harness: a lax.scan over the blocks accumulating the result
+    @jax.jit
+    def gemm_scan(blocks, s):
+        def body(acc, xi):
+            return acc + dot_int(s, xi, 1), None
+
+        return jax.lax.scan(body, jnp.zeros((s.shape[0], block), jnp.int32), blocks)[0]
+
+    @jax.jit
+    def pop_scan(xi_bits, s_bits):
+        def body(acc, xb):
+            return acc + one_pop(xb, s_bits), None
+
+        return jax.lax.scan(body, jnp.zeros((s_bits.shape[0], block), jnp.int32), xi_bits)[0]
+
+    block = blocks.shape[2]
+    s_rows = jnp.asarray(np.ascontiguousarray(np.asarray(s0).T))  # (B, N), trials as rows
+    xi_bits = _pack_bits(jnp.swapaxes(blocks, 1, 2) < 0, word)  # (blocks, block, words)
+    s_bits = _pack_bits(s0.T < 0, word)  # (B, words)
+    _, gemm_s = time_jax(lambda: gemm_scan(blocks, s_rows), repeats=3)
+    _, pop_s = time_jax(lambda: pop_scan(xi_bits, s_bits), repeats=3)
+    _, gemm_map_s = time_jax(lambda: gemm(blocks, s_rows), repeats=3)
+    _, pop_map_s = time_jax(lambda: popcount(xi_bits, s_bits), repeats=3)
+    valid = (jnp.arange(blocks.shape[0] * blocks.shape[2]) < model.num_patterns).reshape(
+        blocks.shape[0], 1, blocks.shape[2]
+    )
+    exact = bool(
+        jnp.array_equal(
+            jnp.where(valid, gemm(blocks, s_rows), 0),
+            jnp.where(valid, popcount(xi_bits, s_bits), 0),
+        )
+    )
+    ops = 2 * s0.shape[1] * size * blocks.shape[0] * blocks.shape[2]
+    return {
+        f"bitpacked_u{word}_s": pop_s,
+        "int8_overlap_gemm_s": gemm_s,
+        f"bitpacked_u{word}_speed_vs_int8_gemm": gemm_s / pop_s,
+        f"bitpacked_u{word}_exact": exact,
+        "int8_overlap_gemm_gops": ops / gemm_s / 1e9,
+        f"bitpacked_u{word}_equivalent_gops": ops / pop_s / 1e9,
+        "int8_overlap_gemm_lax_map_s": gemm_map_s,
+        f"bitpacked_u{word}_lax_map_s": pop_map_s,
+    }
+
+
 def bench_recall(quick: bool) -> dict:
     size = 512 if quick else 1024
     trials, steps = (32, 5) if quick else (100, 20)
@@ -116,14 +328,40 @@ def bench_recall(quick: bool) -> dict:
     base_steps = 2
     compile_s, _ = time_jax(fn, repeats=1)
     _ = time_jax(fn_every, repeats=1)
-    # min of 5 rounds taking turns: the shared machine's load moves single runs by 10–30 %
+    s_np = np.asarray(s0)
+    numpy_recall_strong(xi, s_np, 2)
+    # min of 3 rounds taking turns: the shared machine's load moves single runs by 10–30 %
     best = time_interleaved(
-        {"jaxhop": fn, "every_step": fn_every, "numpy": lambda: numpy_recall(xi, s, base_steps)}
+        {
+            "jaxhop": fn,
+            "every_step": fn_every,
+            "numpy": lambda: numpy_recall(xi, s, base_steps),
+            "strong": lambda: numpy_recall_strong(xi, s_np, steps),
+        },
+        repeats=3,
     )
-    jaxhop_s, every_step_s = best["jaxhop"], best["every_step"]
+    jaxhop_s, every_step_s, strong_s = best["jaxhop"], best["every_step"], best["strong"]
     per_step = best["numpy"] / base_steps
     baseline_s = per_step * steps
     same = bool(np.array_equal(numpy_recall(xi, s, 3), np.asarray(_final(model, s0, 3))))
+    # the strong baseline is an independent implementation of the same exact algorithm:
+    # identical states at every step, and the same column-steps computed
+    states_np, strong_columns = numpy_recall_strong(xi, s_np, steps)
+    states_j = np.asarray(
+        jax.jit(lambda m, x: jh.dam.recall(m, x, steps, observe="state").ys)(model, s0)
+    )
+    assert np.array_equal(states_np, states_j), "strong NumPy recall differs from jaxhop"
+    assert strong_columns == column_steps, (strong_columns, column_steps)
+    int8_ops, f32_ops, steps_info = _executed_ops(model, s_np, steps, states_j)
+    peaks = gemm_peaks(model, steps_info)
+    # time the executed GEMMs would take at the measured peaks of their own shapes
+    ideal_s = 0.0
+    for info in steps_info:
+        w, d = info["width"], info["overlap_depth"]
+        m_pad = model.num_blocks * model.block_size
+        ideal_s += 2 * w * d * m_pad / (peaks[f"int8_w{w}_d{d}_gops"] * 1e9)
+        ideal_s += 2 * w * m_pad * size / (peaks[f"f32_w{w}_xla_gflops"] * 1e9)
+    bitpacked = bitpacked_overlaps(model, s0, 32)
     # the overlap m(t) is what is kept; temporaries must not grow with the number of steps
     memory = trajectory_check(
         lambda n: (jax.jit(lambda m, x: jh.dam.recall(m, x, n).ys), (model, s0)), steps
@@ -133,7 +371,19 @@ def bench_recall(quick: bool) -> dict:
         jaxhop_s,
         baseline_s,
         compile_s,
-        ">= 2x NumPy float32; >= 50% of GEMM peak",
+        ">= 2x NumPy float32; >= 3x the same-algorithm NumPy",
+        strong_baseline_s=strong_s,
+        strong_target=3.0,
+        strong_baseline="NumPy float32, same algorithm: settled columns skipped, overlaps "
+        "shifted by the flipped sites (full run)",
+        extrapolated=True,
+        executed_int8_ops=int8_ops,
+        executed_f32_flops=f32_ops,
+        executed_steps=steps_info,
+        kernel_shape_peaks=peaks,
+        ideal_s_at_kernel_peaks=ideal_s,
+        fraction_of_kernel_shape_peak=ideal_s / jaxhop_s,
+        **bitpacked,
         flops=4.0 * patterns * size * column_steps,
         column_steps_computed=column_steps,
         column_steps_total=trials * steps,
@@ -147,7 +397,7 @@ def bench_recall(quick: bool) -> dict:
         patterns=patterns,
         trials=trials,
         steps=steps,
-        baseline="NumPy float32, same two GEMMs per step (timed on 2 steps, scaled)",
+        baseline="NumPy float32, same two GEMMs per step, every column (2 steps, scaled)",
         baseline_steps=base_steps,
         same_states_as_numpy_after_3_steps=same,
         **memory,
@@ -197,24 +447,101 @@ def numpy_effective(m0, load, steps, paths, seed=0):
     return m
 
 
+def numpy_effective_strong(m0, load, steps, paths, seed=0):
+    """The effective process of jaxhop.dam._effective in the strongest NumPy we could write
+    (the strong baseline): the same recurrence, but at step i only the copies already
+    branched (s < i) and the times already filled (r ≤ i) are touched — NumPy slices cost
+    nothing, so it does the triangle Σ_i i² ≈ T³/3 of the work where jaxhop's static shapes do
+    T³ — the retarded term of the copies as stacked BLAS GEMVs ``Γ[i, :i+1] @ Hc[:i, :, :i+1]``
+    over float32 histories, the Cholesky row by a triangular solve (SciPy)."""
+    from scipy.linalg import solve_triangular
+
+    rng = np.random.default_rng(seed)
+    alpha, T = load / 3, steps
+    H = np.zeros((T + 1, paths), np.float32)
+    H[0] = np.where(np.arange(paths) < round(paths * (1 + m0) / 2), 1, -1)
+    Hc = np.zeros((T, 2, T + 1, paths), np.float32)
+    Z, Zpin, W = (np.zeros((T, paths), np.float32) for _ in range(3))
+    L = np.zeros((T, T))
+    m = np.zeros(T + 1)
+    m[0] = H[0].mean()
+    for i in range(T):
+        c = (H[: i + 1] @ H[i]) / paths  # C(i, s), s ≤ i
+        k = alpha * (1 + 2 * c * c)
+        row = solve_triangular(L[:i, :i], k[:i], lower=True) if i else np.zeros(0)
+        lii = math.sqrt(max(k[i] - row @ row, 1e-12))
+        L[i, :i], L[i, i] = row, lii
+        gam = np.zeros(i + 1, np.float32)
+        if i:
+            g = np.einsum("sp,sp->s", W[:i], Hc[:i, 0, i] - Hc[:i, 1, i]) / paths
+            gam[:i] = alpha * 4 * c[:i] * g
+        row32 = row.astype(np.float32)
+        noise_past = row32 @ Z[:i]
+        mean = np.float32(m[i] ** 2) + noise_past + gam[:i] @ H[:i]
+        z = rng.standard_normal(paths, np.float32)
+        H[i + 1] = np.where(mean + np.float32(lii) * z > 0, 1, -1)
+        u = mean / np.float32(lii)
+        W[i] = np.exp(-u * u / 2) / np.float32(math.sqrt(2 * math.pi) * lii)
+        Zpin[i], Z[i] = -u, z
+        if i:
+            noise_c = noise_past[None] + row32[:, None] * (Zpin[:i] - Z[:i])  # (i, P)
+            ret = gam @ Hc[:i, :, : i + 1]  # (i, 2, P): stacked GEMVs over r ≤ i
+            field = np.float32(m[i] ** 2) + noise_c[:, None] + ret + np.float32(lii) * z
+            Hc[:i, :, i + 1] = np.where(field > 0, 1, -1)
+        Hc[i, :, : i + 1] = H[: i + 1]
+        Hc[i, 0, i + 1], Hc[i, 1, i + 1] = 1, -1
+        m[i + 1] = H[i + 1].mean()
+    return m
+
+
 def bench_theory(quick: bool) -> dict:
-    steps, paths = (10, 2**13) if quick else (20, 2**15)
+    steps, paths = (10, 2**13) if quick else (20, 2**16)
     key = jax.random.key(0)
     fn = lambda: jh.dam.effective_process(0.7, 0.25, 3, steps, key=key, paths=paths).m  # noqa: E731
-    compile_s, jaxhop_s = time_jax(fn, repeats=3)
-    baseline_s = time_min(lambda: numpy_effective(0.7, 0.25, steps, paths), repeats=2)
-    m_j, m_n = np.asarray(fn(), np.float64), numpy_effective(0.7, 0.25, steps, paths)
+    compile_s, _ = time_jax(fn, repeats=1)
+    # what XLA's compiled step costs (per call: all steps), for the README's limit
+    cost = (
+        jax.jit(lambda k: jh.dam.effective_process(0.7, 0.25, 3, steps, key=k, paths=paths).m)
+        .lower(key)
+        .compile()
+        .cost_analysis()
+    )
+    best = time_interleaved(
+        {
+            "jaxhop": fn,
+            "numpy": lambda: numpy_effective(0.7, 0.25, steps, paths),
+            "strong": lambda: numpy_effective_strong(0.7, 0.25, steps, paths),
+        },
+        repeats=2,
+    )
+    m_j = np.asarray(fn(), np.float64)
+    m_n = numpy_effective(0.7, 0.25, steps, paths)
+    m_s = numpy_effective_strong(0.7, 0.25, steps, paths)
+    m_s1 = numpy_effective_strong(0.7, 0.25, steps, paths, seed=1)
+    # Monte-Carlo: independent random streams, so agreement is within the seed-to-seed spread
+    # (this point is near the capacity edge, where m(t) is most sensitive)
+    spread = float(np.abs(m_s - m_s1).max())
+    assert np.abs(m_j - m_s).max() < 0.1, (m_j[-1], m_s[-1])
     return record(
         "dam_theory",
-        jaxhop_s,
-        baseline_s,
+        best["jaxhop"],
+        best["numpy"],
         compile_s,
-        "faster than the same algorithm in NumPy",
+        "faster than the same algorithm in NumPy; >= 3x the strongest NumPy",
+        strong_baseline_s=best["strong"],
+        strong_target=3.0,
+        baseline="the same algorithm in NumPy, written plainly (full T x T work per step)",
+        strong_baseline="NumPy, same recurrence on the causal triangle only, stacked BLAS GEMVs",
         steps=steps,
         paths=paths,
         max_abs_diff_m_vs_numpy=float(np.abs(m_j - m_n).max()),
+        max_abs_diff_m_vs_strong=float(np.abs(m_j - m_s).max()),
+        numpy_seed_spread_m=spread,
         m_final_jaxhop=float(m_j[-1]),
         m_final_numpy=float(m_n[-1]),
+        m_final_strong=float(m_s[-1]),
+        hlo_flops=float(cost.get("flops", float("nan"))),
+        hlo_bytes_accessed=float(cost.get("bytes accessed", float("nan"))),
     )
 
 
@@ -296,9 +623,18 @@ def run(quick: bool = False) -> list[dict]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=("recall", "theory", "scale", "scaling"), default=None)
+    parser.add_argument(
+        "--only", choices=("recall", "theory", "scale", "scaling", "bitpack"), default=None
+    )
     args = parser.parse_args()
-    if args.only == "scaling":
+    if args.only == "bitpack":  # uint32 and uint64 words (uint64 needs x64: on for both)
+        jax.config.update("jax_enable_x64", True)
+        size = 512 if args.quick else 1024
+        model, s0, _ = _recall_fn(size, jh.dam.num_patterns(3, size, 0.2), 100, 1)
+        print(
+            json.dumps({**bitpacked_overlaps(model, s0, 32), **bitpacked_overlaps(model, s0, 64)})
+        )
+    elif args.only == "scaling":
         for curve in scaling_curves(args.quick):
             print(json.dumps(curve))
     elif args.only:

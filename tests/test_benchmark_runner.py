@@ -55,7 +55,7 @@ def test_table_escapes_pipes():
         "target": "|dT| < 1e-5",
     }
     text = run_all.table(limits, [rec])
-    assert r"\|dT\|" in text and text.splitlines()[-1].count(" | ") == 8
+    assert r"\|dT\|" in text and text.splitlines()[-1].count(" | ") == 10
     flagged = run_all.table(
         limits, [{**rec, "temp_mb": 1.0, "temp_mb_4x_steps": 9.0, "temp_grows_with_steps": True}]
     )

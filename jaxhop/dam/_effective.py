@@ -76,6 +76,25 @@ def _sgn(x):
     return jnp.where(x > 0, 1, -1).astype(jnp.int8)
 
 
+UNROLL_MAX_STEPS = 64
+"""Up to this many steps the copies' retarded sum over r is written out term by term."""
+
+
+def _retarded(gam_row, Hc, T, dtype):
+    """``Σ_r Γ(i, r) Hc[s, b, r, :]`` for every copy (s, b): (T, 2, P).
+
+    Written out as T scaled int8 slabs added up (one fused elementwise loop that reads the
+    int8 histories once, converting on the fly) for ``T ≤`` :data:`UNROLL_MAX_STEPS`: on CPU
+    the ``einsum`` contracting the middle axis converts and transposes the histories to
+    float32 first, ≈ 30–45× slower at T = 20, P = 2^16 (``benchmarks/README.md``)."""
+    if T > UNROLL_MAX_STEPS:
+        return jnp.einsum("r,sbrp->sbp", gam_row, Hc[:, :, :T].astype(dtype))
+    acc = gam_row[0] * Hc[:, :, 0].astype(dtype)
+    for r in range(1, T):
+        acc = acc + gam_row[r] * Hc[:, :, r].astype(dtype)
+    return acc
+
+
 def _step(p: _Params, state, t, key):
     H, Hc, Z, Zpin, W, L, G, Gam, m = (state[k] for k in "H Hc Z Zpin W L G Gam m".split())
     T = p.steps
@@ -120,7 +139,7 @@ def _step(p: _Params, state, t, key):
     Z = Z.at[i].set(z)
     # copies branched at s < i: same noise except the pinned z(s)
     noise_c = noise_past[None, :] + l_row[:, None] * (Zpin - Z)  # (T, P); uses new Zpin/Z rows
-    retard_c = jnp.einsum("r,sbrp->sbp", gam_row, Hc[:, :, :T].astype(dtype))
+    retard_c = _retarded(gam_row, Hc, T, dtype)
     new_c = _sgn(signal + noise_c[:, None, :] + retard_c + l_ii * z[None, None, :])
     s_idx = jnp.arange(T)[:, None, None]
     plus_minus = jnp.asarray([1, -1], jnp.int8)[None, :, None]

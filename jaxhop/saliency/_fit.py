@@ -5,7 +5,8 @@ Three inverse problems on the map ``Z_{t+1} = κ(1 − 1/Z_t)`` and its period `
 generic optax loop :func:`jaxhop.fit.fit`:
 
 - :func:`fit_kappa_to_period`: the κ whose asymptotic period equals a target (closed form:
-  :func:`kappa_for_period`, so the fit is checkable);
+  :func:`kappa_for_period`, so the fit is checkable); ``method="newton"`` solves a batch of
+  targets by a vectorised Newton iteration on the closed-form period instead of the optax loop;
 - :func:`fit_kappa_to_dwell_times`: the κ whose first dwell times ``ln Z_t`` match data;
 - :func:`fit_kappa_to_retrievals`: the κ that collapses after exactly ``k`` retrievals, through
   the smooth surrogate :func:`soft_retrievals` (ours).
@@ -93,6 +94,7 @@ def fit_kappa_to_period(
     steps: int = 200,
     tol: float = 1e-6,
     kappa0: float = 5.0,
+    method: str = "optax",
 ) -> KappaFit:
     """Fit the gain κ whose asymptotic period ``ln Z_+(κ)`` equals ``target``, by gradient.
 
@@ -106,15 +108,86 @@ def fit_kappa_to_period(
     `steps` outside ``[1, 2³¹ − 1]``. ``losses`` holds the first ``min(steps, 10⁴)`` losses
     (:data:`jaxhop.fit.MAX_HISTORY`). Compiled once per target shape and optimizer: pass the
     same optimizer object to reuse the compilation across calls.
+
+    ``method="newton"`` (no `optimizer`) replaces the optax loop by Newton's method on the
+    same residual ``r(u) = ln Z_+(4 + e^u) − T``, all targets at once in one jitted
+    ``lax.while_loop``: ``u ← u − r/r'`` with the analytic slope
+    ``r' = e^u (1 + (κ − 2)/√(κ² − 4κ)) / (2 Z_+)`` (a step is capped at ±4 in u); a target
+    stops moving once ``|r| ≤ tol`` (``steps`` counts its Newton steps) and the loop ends
+    when all have, or after `steps` iterations. ``losses`` then holds ``r²`` before each of
+    the first ``min(steps, 16)`` iterations (NaN after the target stopped). Newton converges
+    quadratically here (T is smooth and monotone in u): ≈ 5–8 steps from κ = 5 for
+    ``T ∈ [0.7, 4.5]``.
     """
     _check_period_targets(target)
     check_real("kappa0", kappa0, lo=4, lo_open=True)
     steps = check_int("steps", steps, lo=1)
     check_real("tol", tol, lo=0)
+    if method not in ("optax", "newton"):
+        raise ValueError(f"method must be 'optax' or 'newton', got {method!r}")
+    if method == "newton" and optimizer is not None:
+        raise ValueError("optimizer is only used with method='optax'")
+    if method == "newton":
+        # a host array converted on the host: jit copies it to the device in one transfer
+        dtype = jnp.result_type(float)
+        values = target if isinstance(target, jax.Array) else np.asarray(target, dtype)
+        raw0 = math.log(kappa0 - 4)
+        return _newton_periods(raw0, values, steps, float(tol), min(steps, NEWTON_HISTORY))
     target = jnp.asarray(target, dtype=jnp.result_type(float))
-    optimizer = _default_lbfgs() if optimizer is None else optimizer
     raw0 = jnp.full(target.shape, math.log(kappa0 - 4), target.dtype)
+    optimizer = _default_lbfgs() if optimizer is None else optimizer
     return _fit_periods(raw0, target, optimizer, steps, float(tol), min(steps, MAX_HISTORY))
+
+
+NEWTON_HISTORY = 16
+"""Residuals ``r²`` that ``fit_kappa_to_period(..., method="newton")`` records per target."""
+
+
+def _residual_and_slope(raw, target):
+    # r(u) = ln Z_+(κ) − T with κ = 4 + e^u, and dr/du, sharing e^u, √(κ e^u) and Z_+.
+    excess = jnp.exp(raw)
+    kappa = 4 + excess
+    root = jnp.sqrt(kappa * excess)  # √(κ² − 4κ) without the cancellation near κ = 4
+    z_plus = (kappa + root) / 2
+    slope = 0.5 * (1 + (kappa - 2) / root) * excess / z_plus
+    return jnp.log(z_plus) - target, slope
+
+
+@functools.partial(jax.jit, static_argnums=(2, 4))
+def _newton_periods(raw0, target, steps, tol, history) -> KappaFit:
+    target = jnp.asarray(target, jnp.result_type(float))
+    dtype = target.dtype
+    # rows = iterations (each iteration writes one contiguous row), transposed at the end
+    losses0 = jnp.full((history, *target.shape), jnp.nan, dtype)
+    count0 = jnp.zeros(target.shape, jnp.int32)
+    raw0 = jnp.broadcast_to(raw0, target.shape).astype(dtype)
+    res0, slope0 = _residual_and_slope(raw0, target)
+
+    def cond(carry):
+        i, _, res, _, _, _ = carry
+        return (i < steps) & jnp.any(~(jnp.abs(res) <= tol))
+
+    def body(carry):
+        i, raw, res, slope, count, losses = carry
+        active = ~(jnp.abs(res) <= tol)
+        row = jnp.minimum(i, history - 1)
+        keep = (i < history) & active
+        losses = losses.at[row].set(jnp.where(keep, res**2, losses[row]))
+        raw = jnp.where(active, raw - jnp.clip(res / slope, -4.0, 4.0), raw)
+        res_new, slope_new = _residual_and_slope(raw, target)
+        count = count + active.astype(jnp.int32)
+        return i + 1, raw, res_new, slope_new, count, losses
+
+    carry = (jnp.int32(0), raw0, res0, slope0, count0, losses0)
+    _, raw, res, _, count, losses = jax.lax.while_loop(cond, body, carry)
+    losses = jnp.moveaxis(losses, 0, -1)  # (..., history), as the optax path returns it
+    return KappaFit(
+        kappa=_kappa_from_raw(raw),
+        period=_period_from_raw(raw),
+        losses=losses,
+        steps=count,
+        converged=jnp.abs(res) <= tol,
+    )
 
 
 @functools.cache
