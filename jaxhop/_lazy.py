@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.machinery
 import sys
 from collections.abc import Callable
 
@@ -62,10 +63,15 @@ def attach(package: str) -> tuple[Callable[[str], object], Callable[[], list[str
     names = _lazy_imports(package)
 
     def __getattr__(name: str) -> object:
-        try:
-            module_name, attribute = names[name]
-        except KeyError:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        if name not in names:
+            # a submodule not imported yet (``jh.saliency._map``): what the eager package
+            # gave, since its imports had loaded every submodule
+            spec = sys.modules[package].__spec__
+            paths = getattr(spec, "submodule_search_locations", None) or []
+            if importlib.machinery.PathFinder.find_spec(name, list(paths)) is not None:
+                return importlib.import_module(f"{package}.{name}")
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        module_name, attribute = names[name]
         module = importlib.import_module(module_name)
         value = module if attribute is None else getattr(module, attribute)
         setattr(sys.modules[package], name, value)  # looked up once

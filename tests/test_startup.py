@@ -258,3 +258,15 @@ def test_importing_the_packages_imports_no_jax_and_jh_fit_keeps_its_names():
         timeout=120,
     )
     assert result.stdout.split() == ["[]", "True", "True"], result.stderr
+
+
+def test_a_submodule_is_reachable_as_an_attribute_of_a_lazy_package():
+    # the eager package imported every submodule, so `jh.saliency._map` worked; it still does
+    code = (
+        "import jaxhop as jh\n"
+        "assert jh.saliency._map.__name__ == 'jaxhop.saliency._map'\n"
+        "try:\n    jh.saliency.no_such_name\nexcept AttributeError:\n    pass\n"
+        "else:\n    raise SystemExit('no AttributeError')\n"
+    )
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert child.returncode == 0, child.stderr
