@@ -70,27 +70,34 @@ def test_dwell_gradients_match_finite_differences_without_ripple(x64, key):
     # The issue's case: κ = 4.6, N = 16, P = 4, ε = 2e-3, where the Euler path's d(dwell)/dκ
     # is a ripple. Exit-to-exit dwells located by root finding on the dense solution, their
     # gradients by the implicit function theorem: AD must agree with central differences at
-    # h = 1e-2 and at h = 1e-4 alike (a step-grid staircase would split the two).
-    # With the exact Hard Tanh the flow has kinks whose crossing times move with κ; a step
-    # that straddles one drops that sensitivity (as Euler's grid does), so the corners are
-    # rounded (smoothing 0.05) and the solution is smooth in κ.
-    net = network(4.6, 2e-3, smoothing=0.05)
+    # h = 1e-2 and at h = 1e-4 alike (a step-grid staircase would split the two), in κ and
+    # in Z₀. With the exact Hard Tanh (smoothing 0) the pathwise derivative is wrong: every
+    # component leaves saturation at a kink of the vector field (Jacobian jump of order 1/ε),
+    # and a step that straddles one integrates the variational equation with the wrong
+    # Jacobian — measured here: d(dwell 3)/dκ = 0.076 by AD against 0.352 by differences
+    # (h = 1e-2 and 1e-3 agree), d(dwell 2)/dZ₀ = −0.29 against +0.45. Rounding the corners
+    # over s = 0.01 (below the 0.05 this test used) makes AD and differences agree.
+    net = network(4.6, 2e-3, smoothing=0.01)
 
     @jax.jit
-    def dwells(kappa):
+    def dwells(kappa, z0):
         n = eqx.tree_at(lambda m: m.kappa, net, kappa)
         ev = jh.idp.sequence_events(
-            n, jh.idp.sequence_init(n, 2.0), t1=4.0, key=key, rtol=1e-8, max_events=4
+            n, jh.idp.sequence_init(n, z0), t1=4.0, key=key, rtol=1e-8, max_events=4
         )
         exits = ev.exit_times[:3]
         return exits - jnp.concatenate([jnp.zeros(1), exits[:-1]])
 
-    kappa = jnp.asarray(4.6)
-    ad = jax.jacrev(dwells)(kappa)
-    assert np.all(np.isfinite(ad)) and abs(float(ad[2])) > 1e-2
+    kappa, z0 = jnp.asarray(4.6), jnp.asarray(2.0)
+    ad_kappa, ad_z0 = jax.jacrev(dwells, argnums=(0, 1))(kappa, z0)
+    assert np.all(np.isfinite(ad_kappa)) and abs(float(ad_kappa[2])) > 1e-2
+    # the first dwell is ln Z₀ exactly: d/dZ₀ = 1/Z₀, d/dκ = 0
+    np.testing.assert_allclose(ad_z0[0], 0.5, rtol=1e-6)
     for h in (1e-2, 1e-4):
-        fd = (dwells(kappa + h) - dwells(kappa - h)) / (2 * h)
-        np.testing.assert_allclose(ad, fd, rtol=2e-3, atol=2e-4)
+        fd_kappa = (dwells(kappa + h, z0) - dwells(kappa - h, z0)) / (2 * h)
+        fd_z0 = (dwells(kappa, z0 + h) - dwells(kappa, z0 - h)) / (2 * h)
+        np.testing.assert_allclose(ad_kappa, fd_kappa, rtol=2e-3, atol=2e-4)
+        np.testing.assert_allclose(ad_z0, fd_z0, rtol=2e-3, atol=2e-4)
 
 
 def sequence_sweep(params, axes, **options):
@@ -185,3 +192,34 @@ def test_workload_checks_its_parameters():
         fn, _ = _workloads.bind("sequence", fixed, ("kappa",))
         with pytest.raises(ValueError, match=match):
             jh.sweep.sweep(fn, {"kappa": np.array([4.0])}, quiet=True)
+
+
+def test_map_count_boundary_is_where_the_maps_count_changes(x64):
+    # b_n = g^n(1) against jh.saliency's collapse index (an independent closed form): the
+    # map retrieves n memories just below b_n and n + 1 just above, and b_n → Z₋.
+    for kappa in (4.5, 6.0):
+        z_minus = float(jh.saliency.fixed_points(kappa)[0])
+        previous = 1.0
+        for n in (1, 2, 3, 6):
+            b = float(jh.idp.map_count_boundary(kappa, n))
+            assert previous < b < z_minus
+            below = float(jh.saliency.collapse_index(kappa, b * (1 - 1e-9)))
+            above = float(jh.saliency.collapse_index(kappa, b * (1 + 1e-9)))
+            assert (below, above) == (n, n + 1)
+            previous = b
+    np.testing.assert_allclose(jh.idp.map_count_boundary(4.5, 60), 1.5, rtol=1e-12)
+    with pytest.raises(ValueError, match="n must be"):
+        jh.idp.map_count_boundary(4.5, -1)
+
+
+@pytest.mark.slow
+def test_network_count_boundary_converges_to_the_maps(x64, key):
+    # The network's boundary between 2 and 3 retrievals at κ = 4.5 (map: g²(1) = 1.4): below
+    # the map's at ε = 1e-2 (the escapes' delays let the successor charge longer), within
+    # 1e-3 of it at ε = 1e-5 (docs/idp.md: the error falls like ε ln(1/σ)).
+    exact = float(jh.idp.map_count_boundary(4.5, 2))
+    found = jh.idp.network_count_boundary(
+        4.5, np.array([1e-2, 1e-5]), 2, key=key, lo=1.001, hi=exact + 0.02, iterations=12
+    )
+    assert exact - float(found[0]) > 1e-2
+    assert abs(float(found[1]) - exact) < 1e-3

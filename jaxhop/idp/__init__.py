@@ -20,6 +20,7 @@ the papers' and what is ours: ``docs/idp.md``.
 from ._continuous import (
     CONTINUOUS_SOLVERS as CONTINUOUS_SOLVERS,
     ContinuousSolution as ContinuousSolution,
+    DenseChord as DenseChord,
     continuous_events as continuous_events,
     sequence_events as sequence_events,
     solve_sequence as solve_sequence,
@@ -41,6 +42,10 @@ from ._events import (
 from ._fit import (
     fit_network_kappa as fit_network_kappa,
     network_dwell_times as network_dwell_times,
+)
+from ._limit import (
+    map_count_boundary as map_count_boundary,
+    network_count_boundary as network_count_boundary,
 )
 from ._memories import (
     hadamard_memories as hadamard_memories,

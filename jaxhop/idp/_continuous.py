@@ -55,7 +55,6 @@ from jax.flatten_util import ravel_pytree
 from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 
 from .._checks import check_int, check_real, is_traced
-
 from ._events import SequenceEvents, _extract_events
 from ._sequence import SequenceNetwork
 
@@ -165,25 +164,33 @@ def _vector_field(t, state, args):
     return (fast + imperfection).astype(state[0].dtype), slow.astype(state[1].dtype)
 
 
-def _imperfection(network, key, eps):
-    """The frozen noise ``(σ/ε) u``, ``u ~ N(0, I)`` drawn from `key` (zero when σ = 0)."""
+def _imperfection(network, key, eps, noise=None):
+    """The frozen noise ``(σ/ε) u``, ``u ~ N(0, I)`` drawn from `key` (zero when σ = 0);
+    ``noise`` replaces ``network.noise`` when given (may be traced)."""
     n = network.memories.shape[0]
-    if network.noise == 0:
-        return jnp.zeros((n,), network.memories.dtype)
-    u = jax.random.normal(key, (n,), network.memories.dtype)
-    return network.noise / eps * u
+    dtype = network.memories.dtype
+    if noise is None:
+        if network.noise == 0:
+            return jnp.zeros((n,), dtype)
+        noise = network.noise
+    else:
+        noise = jnp.asarray(noise, dtype)
+        noise = jnp.where(jnp.isfinite(noise) & (noise >= 0), noise, jnp.nan)
+    u = jax.random.normal(key, (n,), dtype)
+    return noise / eps * u
 
 
-def _field_args(network, key, eps):
+def _field_args(network, key, eps, noise=None):
     """``(network, frozen noise, rescale)`` for :func:`_vector_field`; ``eps=None``: the
-    network's own ε (no rescaling). A traced ε outside ``(0, ∞)`` gives NaN (the solve then
-    fails: ``success`` False, or an error with ``throw=True``)."""
+    network's own ε (no rescaling). A traced ε outside ``(0, ∞)`` (or σ outside ``[0, ∞)``)
+    gives NaN (the solve then fails: ``success`` False, or an error with ``throw=True``)."""
     if eps is None:
-        return network, _imperfection(network, key, network.eps), None
+        return network, _imperfection(network, key, network.eps, noise), None
     dtype = network.memories.dtype
     eps = jnp.asarray(eps, dtype)
     eps = jnp.where(jnp.isfinite(eps) & (eps > 0), eps, jnp.nan)
-    return network, _imperfection(network, key, eps), jnp.asarray(network.eps, dtype) / eps
+    rescale = jnp.asarray(network.eps, dtype) / eps
+    return network, _imperfection(network, key, eps, noise), rescale
 
 
 def _check_options(solver, t1, rtol, atol, max_steps):
@@ -209,6 +216,7 @@ def solve_sequence(
     num_saves: int | None = None,
     max_steps: int = 20_000,
     eps: float | Float[ArrayLike, ""] | None = None,
+    noise: float | Float[ArrayLike, ""] | None = None,
     throw: bool = True,
 ) -> ContinuousSolution:
     """Solve the network on ``[0, t1]`` with diffrax (see the module docstring).
@@ -223,7 +231,8 @@ def solve_sequence(
 
     ``eps`` (optional) replaces ``network.eps`` and may be traced — a sweep axis, since the
     adaptive solve's shapes do not depend on ε (the network's ε is a static field: the Euler
-    path's step count depends on it). ``throw=False``: a solve that runs out of ``max_steps``
+    path's step count depends on it); ``noise`` likewise replaces ``network.noise`` (σ of the
+    frozen imperfection; needs a `key`). ``throw=False``: a solve that runs out of ``max_steps``
     returns with ``success`` False instead of raising (for sweeps, where one raising point
     would stop them all).
     """
@@ -235,12 +244,16 @@ def solve_sequence(
         )
     if eps is not None:
         check_real("eps", eps, lo=0, lo_open=True)
+    if noise is not None:
+        check_real("noise", noise, lo=0)
+        if key is None:
+            raise ValueError("key is required when noise is given")
     num_saves = max(2, math.ceil(100 * t1) + 1) if num_saves is None else num_saves
     num_saves = check_int("num_saves", num_saves, lo=2)
     if network.noise > 0 and key is None:
         raise ValueError("key is required when noise > 0")
     dtype = network.memories.dtype
-    field_args = _field_args(network, key, eps)
+    field_args = _field_args(network, key, eps, noise)
     state0 = tuple(jnp.asarray(s, dtype) for s in state0)
     ts = jnp.linspace(0.0, t1, num_saves, dtype=dtype)
 
