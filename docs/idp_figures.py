@@ -34,7 +34,7 @@ KAPPA = 4.5  # Z₋ = 1.5, Z₊ = 3 (the issue's case: κ = 4.5, Z₀ = 1.45)
 COUNTS = (1, 2, 3)
 
 
-def boundaries(iterations: int) -> dict:
+def boundaries(iterations: int, rtol: float = 1e-7) -> dict:
     """``b_n`` of the map and of the network for every (n, ε, σ) — one vmapped bisection."""
     n, eps, noise = (a.ravel() for a in np.meshgrid(COUNTS, EPS, NOISE, indexing="ij"))
     exact = np.array([float(jh.idp.map_count_boundary(KAPPA, int(k))) for k in n])
@@ -52,6 +52,7 @@ def boundaries(iterations: int) -> dict:
         hi=hi,
         noise=noise,
         iterations=iterations,
+        rtol=rtol,
     )
     found = np.asarray(found)
     seconds = time.perf_counter() - start
@@ -103,7 +104,7 @@ def figure(table: dict, out: Path) -> Path:
     axes[1].set(
         xlabel="ε",
         ylabel="Z₀ boundary",
-        title="network boundaries (σ = 1e-6); dotted: the map's g^n(1)",
+        title="network b_n (σ = 1e-6); dotted: the map's g^n(1)",
     )
     axes[1].legend(fontsize=7)
     return save(fig, out / "idp_eps_limit.png")
@@ -112,9 +113,19 @@ def figure(table: dict, out: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=16)
+    parser.add_argument("--rtol", type=float, default=1e-7)
+    parser.add_argument(
+        "--replot", action="store_true", help="redraw the figure from the summary JSON in --out"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
     args = parser.parse_args()
-    table = boundaries(args.iterations)
+    if args.replot:
+        rows = json.loads((args.out / "idp_eps_limit_summary.json").read_text())["rows"]
+        keys = {"n": "n", "eps": "eps", "noise": "noise", "exact": "map", "found": "network"}
+        table = {k: np.array([r[v] for r in rows], float) for k, v in keys.items()}
+        print(figure(table, args.out))
+        return
+    table = boundaries(args.iterations, args.rtol)
     path = figure(table, args.out)
     rows = [
         {
@@ -135,6 +146,7 @@ def main() -> None:
         "size": 16,
         "memories": 8,
         "iterations": args.iterations,
+        "rtol": args.rtol,
         "seconds": round(table["s"], 1),
         "rows": rows,
         "slopes": rates(table),
