@@ -13,8 +13,10 @@ the papers' and what is ours: ``docs/idp.md``.
   published experiments (:func:`published_experiment`);
 - the two-timescale network :class:`SequenceNetwork` (reconstruction), simulated by
   :func:`simulate_sequence`, its events (:func:`extract_events`) and the exact ε → 0 fast path
-  (:func:`adiabatic_events`); fitting κ through the simulation (:func:`fit_network_kappa`,
-  :func:`network_dwell_times`).
+  (:func:`adiabatic_events`); the continuous solve (:func:`solve_sequence`,
+  :func:`sequence_events`); fitting κ through the simulation (:func:`fit_network_kappa`,
+  :func:`network_dwell_times`); the ε → 0 limit measured (:func:`map_count_boundary`,
+  :func:`network_count_boundary`).
 """
 
 from ._continuous import (
