@@ -60,6 +60,7 @@ def network_count_boundary(
     iterations: int = 16,
     t1: float | None = None,
     rtol: float = 1e-7,
+    saves_per_unit: int = 100,
 ) -> Float[Array, " k"]:
     """The network's ``b_n(κ, ε, σ)`` for each lane ``i`` of the broadcast arrays `kappa`,
     `eps`, `n`, `noise`, `lo`, `hi`: the ``Z_0`` in ``[lo[i], hi[i]]`` above which more than
@@ -67,7 +68,10 @@ def network_count_boundary(
     continuous solve of every lane — one compile, ε and σ traced; the interval shrinks by
     ``2^{-iterations}``). NaN where ``[lo, hi]`` does not bracket the change. The same
     frozen-noise direction (`key`) in every lane. ``t1`` (default ``(max n + 1) ln κ_max +
-    2``) must cover ``n + 1`` dwells near the boundary. Needs float64."""
+    2``) must cover ``n + 1`` dwells near the boundary. Entries are detected on a grid of
+    ``saves_per_unit`` samples per time unit: a memory retrieved for less than about one
+    spacing (``ln Z_n`` → 0 at the boundary) can be missed, which biases ``b_n`` up by
+    ~spacing/(dZ_n/dZ_0) (docs/idp.md). Needs float64."""
     iterations = check_int("iterations", iterations, lo=1, hi=60)
     for name, value in (("kappa", kappa), ("eps", eps), ("lo", lo), ("hi", hi)):
         check_real(name, value, lo=0, lo_open=True)
@@ -83,12 +87,22 @@ def network_count_boundary(
     if t1 is None:
         t1 = (max_n + 1) * float(np.log(np.max(arrays[0]))) + 2.0
     check_real("t1", t1, lo=0, lo_open=True)
+    saves_per_unit = check_int("saves_per_unit", saves_per_unit, lo=1)
+    num_saves = max(2, int(np.ceil(saves_per_unit * t1)) + 1)
     base = SequenceNetwork.hadamard(1.0, size=size, num_memories=memories, eps=1.0, noise=0.0)
 
     def more_than_n(k, e, m, s, z0):
         net = eqx.tree_at(lambda x: x.kappa, base, k)
         sol = solve_sequence(
-            net, sequence_init(net, z0), t1=t1, key=key, rtol=rtol, eps=e, noise=s, throw=False
+            net,
+            sequence_init(net, z0),
+            t1=t1,
+            key=key,
+            rtol=rtol,
+            eps=e,
+            noise=s,
+            throw=False,
+            num_saves=num_saves,
         )
         ev = continuous_events(net, sol, max_events=max_n + 1)
         return (ev.num_entries > m) & sol.success
