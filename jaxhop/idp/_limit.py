@@ -47,21 +47,21 @@ def map_count_boundary(kappa: Float[ArrayLike, ...], n: int) -> Float[Array, ...
 
 
 def network_count_boundary(
-    kappa: Float[ArrayLike, " k"],
-    eps: Float[ArrayLike, " k"],
-    n: Int[ArrayLike, " k"],
+    kappa: Float[ArrayLike, ...],
+    eps: Float[ArrayLike, ...],
+    n: Int[ArrayLike, ...],
     *,
     key: PRNGKeyArray,
-    lo: Float[ArrayLike, " k"],
-    hi: Float[ArrayLike, " k"],
-    noise: Float[ArrayLike, " k"] = 1e-6,
+    lo: Float[ArrayLike, ...],
+    hi: Float[ArrayLike, ...],
+    noise: Float[ArrayLike, ...] = 1e-6,
     size: int = 16,
     memories: int = 8,
     iterations: int = 16,
     t1: float | None = None,
     rtol: float = 1e-7,
     saves_per_unit: int = 100,
-) -> Float[Array, " k"]:
+) -> Float[Array, " lanes"]:
     """The network's ``b_n(κ, ε, σ)`` for each lane ``i`` of the broadcast arrays `kappa`,
     `eps`, `n`, `noise`, `lo`, `hi`: the ``Z_0`` in ``[lo[i], hi[i]]`` above which more than
     ``n[i]`` memories are entered, by ``iterations`` bisection steps (each one vmapped
@@ -80,7 +80,7 @@ def network_count_boundary(
     dtype = jnp.result_type(float)
     if dtype != jnp.float64:
         raise ValueError("network_count_boundary needs float64 (jax_enable_x64)")
-    arrays = np.broadcast_arrays(*(np.asarray(a) for a in (kappa, eps, n, noise, lo, hi)))
+    arrays = np.broadcast_arrays(*(np.atleast_1d(a) for a in (kappa, eps, n, noise, lo, hi)))
     kappa, eps, n, noise, lo, hi = (jnp.asarray(a, dtype) for a in arrays)
     n = n.astype(jnp.int32)
     max_n = int(np.max(arrays[2]))
