@@ -105,7 +105,7 @@ def network_count_boundary(
             num_saves=num_saves,
         )
         ev = continuous_events(net, sol, max_events=max_n + 1)
-        return (ev.num_entries > m) & sol.success
+        return (ev.num_entries > m.astype(ev.num_entries.dtype)) & sol.success
 
     @jax.jit
     def bisect(kappa, eps, n, noise, lo, hi):
