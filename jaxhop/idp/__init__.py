@@ -13,8 +13,10 @@ the papers' and what is ours: ``docs/idp.md``.
   published experiments (:func:`published_experiment`);
 - the two-timescale network :class:`SequenceNetwork` (reconstruction), simulated by
   :func:`simulate_sequence`, its events (:func:`extract_events`) and the exact ε → 0 fast path
-  (:func:`adiabatic_events`); fitting κ through the simulation (:func:`fit_network_kappa`,
-  :func:`network_dwell_times`).
+  (:func:`adiabatic_events`); the continuous solve (:func:`solve_sequence`,
+  :func:`sequence_events`); fitting κ through the simulation (:func:`fit_network_kappa`,
+  :func:`network_dwell_times`); the ε → 0 limit measured (:func:`map_count_boundary`,
+  :func:`network_count_boundary`).
 """
 
 from typing import TYPE_CHECKING
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
     from ._continuous import (
         CONTINUOUS_SOLVERS as CONTINUOUS_SOLVERS,
         ContinuousSolution as ContinuousSolution,
+        DenseChord as DenseChord,
         continuous_events as continuous_events,
         sequence_events as sequence_events,
         solve_sequence as solve_sequence,
@@ -46,6 +49,10 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
     from ._fit import (
         fit_network_kappa as fit_network_kappa,
         network_dwell_times as network_dwell_times,
+    )
+    from ._limit import (
+        map_count_boundary as map_count_boundary,
+        network_count_boundary as network_count_boundary,
     )
     from ._memories import (
         hadamard_memories as hadamard_memories,

@@ -143,7 +143,13 @@ def register(subparsers) -> None:
     parser.add_argument("--z0", type=float, required=True, help="initial saliency Z0 > 0")
     parser.add_argument("--memories", type=int, default=8, help="P, 1 ≤ P ≤ N − 1 (default 8)")
     parser.add_argument("--size", type=int, default=64, help="N, a power of two (default 64)")
-    parser.add_argument("--eps", type=float, default=1e-3, help="fast time constant ε")
+    parser.add_argument(
+        "--eps",
+        type=float,
+        default=1e-3,
+        help="fast time constant ε (default 1e-3); Euler's cost grows as 1/ε (5·time/ε steps): "
+        "for ε below ~1e-4 use --method continuous, whose cost does not (ε = 1e-6 in seconds)",
+    )
     parser.add_argument("--time", type=float, default=10.0, help="run length (euler, continuous)")
     parser.add_argument("--dt", type=float, default=None, help="Euler step (default ε/5)")
     parser.add_argument("--noise", type=float, default=1e-6, help="fast-layer noise σ")

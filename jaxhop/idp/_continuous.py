@@ -29,24 +29,39 @@ staircase from a step grid).
 
 float64 is required: the implicit solve of a fast layer with rate 1/ε cannot meet its
 tolerances in float32 (measured: ε = 1e-4 hit a 20,000-step cap; ``docs/idp.md``).
+
+The stage equations of the implicit method are solved by :class:`DenseChord` (ours): a
+simplified Newton (chord) iteration whose Jacobian is formed once per step and LU-factored
+with ``jax.scipy.linalg`` — the same linear algebra as diffrax's default ``VeryChord`` with
+lineax's LU, but without lineax, whose structure check fails inside ``jax.shard_map`` (the
+operator's structure carries the manual mesh's sharding, the vector's does not: "pytree does
+not match out_structure"), i.e. inside :func:`jaxhop.sweep.sweep`. The Jacobian is that of
+the full state, ``(N + P)²``: fine for the networks here (N ≤ a few hundred), not for large N.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import diffrax as dfx
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, Int, PRNGKeyArray
+import jax.scipy.linalg as jsl
+import optimistix as optx
+from jax.flatten_util import ravel_pytree
+from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
 
+from .._checks import check_int, check_real, is_traced
 from ._events import SequenceEvents, _extract_events
 from ._sequence import SequenceNetwork
 
 __all__ = [
     "CONTINUOUS_SOLVERS",
     "ContinuousSolution",
+    "DenseChord",
     "solve_sequence",
     "continuous_events",
     "sequence_events",
@@ -58,7 +73,9 @@ CONTINUOUS_SOLVERS = ("kvaerno5", "kvaerno3")
 class ContinuousSolution(eqx.Module):
     """A continuous solve (final). **Fields:** `ts` the saved times, `ys` ``(m, α)`` there,
     `final` ``(y, α)`` at ``t1``, `num_steps` / `num_rejected` (accepted and rejected steps),
-    `dense` the diffrax solution whose ``evaluate(t)`` gives ``(y, α)`` at any ``t``."""
+    `dense` the diffrax solution whose ``evaluate(t)`` gives ``(y, α)`` at any ``t``, `success`
+    whether the solve reached ``t1`` (False only with ``throw=False``: ``max_steps`` ran out or
+    the step size collapsed)."""
 
     ts: Float[Array, " saved"]
     ys: tuple[Float[Array, "saved p"], Float[Array, "saved p"]]
@@ -66,22 +83,125 @@ class ContinuousSolution(eqx.Module):
     num_steps: Int[Array, ""]
     num_rejected: Int[Array, ""]
     dense: dfx.Solution
+    success: Bool[Array, ""]
+
+
+class _ChordState(eqx.Module):
+    lu: Float[Array, "k k"]
+    pivots: Int[Array, " k"]
+    diffsize: Float[Array, ""]
+    diffsize_prev: Float[Array, ""]
+    step: Int[Array, ""]
+
+
+class DenseChord(optx.AbstractRootFinder):
+    r"""Simplified Newton (chord) iteration for the implicit stages (final; ours).
+
+    ``y ← y − J⁻¹ f(y)`` with ``J = ∂f/∂y`` formed once (at the point diffrax linearises
+    about, once per step) by forward-mode AD on the flattened state and LU-factored; stops by
+    Hairer & Wanner's criterion (*Solving ODEs II*, §IV.8): with the contraction estimate
+    ``θ = ‖Δ_k‖/‖Δ_{k−1}‖``, converged when ``θ/(1 − θ)·‖Δ_k‖ < kappa`` (norms scaled by
+    ``atol + rtol |y|``), diverged when ``θ ≥ 1``; diffrax then shrinks the step. Build with
+    ``diffrax.with_stepsize_controller_tols(DenseChord)()`` to take the controller's
+    tolerances. Works inside ``shard_map`` (no lineax; module docstring).
+    """
+
+    rtol: float
+    atol: float
+    norm: Callable = optx.max_norm
+    kappa: float = 1e-2
+
+    def init(self, fn, y, args, options, f_struct, aux_struct, tags):
+        if "init_state" in options:
+            return options["init_state"]
+        flat, unravel = ravel_pytree(y)
+        residual = lambda v: ravel_pytree(fn(unravel(v), args)[0])[0]  # noqa: E731
+        lu, pivots = jsl.lu_factor(jax.jacfwd(residual)(flat))
+        inf = jnp.asarray(jnp.inf, flat.dtype)
+        return _ChordState(
+            jax.lax.stop_gradient(lu), pivots, inf, jnp.ones((), flat.dtype), jnp.array(0)
+        )
+
+    def step(self, fn, y, args, options, state, tags):
+        value, aux = fn(y, args)
+        flat_y, unravel = ravel_pytree(y)
+        flat_f, _ = ravel_pytree(value)
+        lu = jax.lax.stop_gradient(state.lu)
+        diff = jsl.lu_solve((lu, state.pivots), flat_f.astype(flat_y.dtype))
+        new_flat = flat_y - diff
+        scale = self.atol + self.rtol * jnp.abs(new_flat)
+        diffsize = self.norm(diff / scale)
+        new_state = _ChordState(lu, state.pivots, diffsize, state.diffsize, state.step + 1)
+        return unravel(new_flat), new_state, aux
+
+    def terminate(self, fn, y, args, options, state, tags):
+        rate = state.diffsize / state.diffsize_prev
+        tiny = state.diffsize < 10 ** (2 - jnp.finfo(state.diffsize.dtype).precision)
+        diverged = ~jnp.isfinite(rate) | (rate >= 1)
+        converged = (rate > 0) & (state.diffsize * rate / (1 - rate) < self.kappa)
+        done = (state.step >= 2) & (tiny | diverged | converged)
+        failed = (state.step >= 2) & ~tiny & (diverged | ~converged)
+        return done, optx.RESULTS.where(
+            failed, optx.RESULTS.nonlinear_divergence, optx.RESULTS.successful
+        )
+
+    def postprocess(self, fn, y, aux, args, options, state, tags, result):
+        return y, aux, {}
+
+
+def _method(solver: str) -> Any:
+    root_finder = dfx.with_stepsize_controller_tols(DenseChord)()
+    cls = {"kvaerno5": dfx.Kvaerno5, "kvaerno3": dfx.Kvaerno3}[solver]
+    return cls(root_finder=root_finder)
 
 
 def _vector_field(t, state, args):
-    network, imperfection = args
+    network, imperfection, rescale = args
     fast, slow = network.drift(*state)
-    # Same dtypes as the state, never weakly typed (lineax checks the structure exactly).
+    if rescale is not None:  # ε given apart from the network: ẏ·(ε_network/ε)
+        fast = fast * rescale
+    # Same dtypes as the state, never weakly typed (the solver's structures must match).
     return (fast + imperfection).astype(state[0].dtype), slow.astype(state[1].dtype)
 
 
-def _imperfection(network, key):
-    """The frozen noise ``(σ/ε) u``, ``u ~ N(0, I)`` drawn from `key` (zero when σ = 0)."""
+def _imperfection(network, key, eps, noise=None):
+    """The frozen noise ``(σ/ε) u``, ``u ~ N(0, I)`` drawn from `key` (zero when σ = 0);
+    ``noise`` replaces ``network.noise`` when given (may be traced)."""
     n = network.memories.shape[0]
-    if network.noise == 0:
-        return jnp.zeros((n,), network.memories.dtype)
-    u = jax.random.normal(key, (n,), network.memories.dtype)
-    return network.noise / network.eps * u
+    dtype = network.memories.dtype
+    if noise is None:
+        if network.noise == 0:
+            return jnp.zeros((n,), dtype)
+        noise = network.noise
+    else:
+        noise = jnp.asarray(noise, dtype)
+        noise = jnp.where(jnp.isfinite(noise) & (noise >= 0), noise, jnp.nan)
+    u = jax.random.normal(key, (n,), dtype)
+    return noise / eps * u
+
+
+def _field_args(network, key, eps, noise=None):
+    """``(network, frozen noise, rescale)`` for :func:`_vector_field`; ``eps=None``: the
+    network's own ε (no rescaling). A traced ε outside ``(0, ∞)`` (or σ outside ``[0, ∞)``)
+    gives NaN (the solve then fails: ``success`` False, or an error with ``throw=True``)."""
+    if eps is None:
+        return network, _imperfection(network, key, network.eps, noise), None
+    dtype = network.memories.dtype
+    eps = jnp.asarray(eps, dtype)
+    eps = jnp.where(jnp.isfinite(eps) & (eps > 0), eps, jnp.nan)
+    rescale = jnp.asarray(network.eps, dtype) / eps
+    return network, _imperfection(network, key, eps, noise), rescale
+
+
+def _check_options(solver, t1, rtol, atol, max_steps):
+    if solver not in CONTINUOUS_SOLVERS:
+        raise ValueError(f"solver must be one of {CONTINUOUS_SOLVERS}, got {solver!r}")
+    check_real("t1", t1, lo=0, lo_open=True)
+    check_real("rtol", rtol, lo=0, hi=1, lo_open=True, hi_open=True)
+    check_real("atol", atol, lo=0, hi=1, lo_open=True, hi_open=True)
+    check_int("max_steps", max_steps, lo=1)
+    if is_traced(t1):
+        raise ValueError("t1 must be a concrete number (it sets the saved grid)")
 
 
 def solve_sequence(
@@ -95,6 +215,9 @@ def solve_sequence(
     atol: float = 1e-12,
     num_saves: int | None = None,
     max_steps: int = 20_000,
+    eps: float | Float[ArrayLike, ""] | None = None,
+    noise: float | Float[ArrayLike, ""] | None = None,
+    throw: bool = True,
 ) -> ContinuousSolution:
     """Solve the network on ``[0, t1]`` with diffrax (see the module docstring).
 
@@ -105,32 +228,39 @@ def solve_sequence(
     looser one the controller may step over an escape, and the L-stable method then damps the
     unstable direction (measured at ε = 1e-6, σ = 1e-6 with ``atol = 1e-8``: the sixth entry
     is lost).
+
+    ``eps`` (optional) replaces ``network.eps`` and may be traced — a sweep axis, since the
+    adaptive solve's shapes do not depend on ε (the network's ε is a static field: the Euler
+    path's step count depends on it); ``noise`` likewise replaces ``network.noise`` (σ of the
+    frozen imperfection; needs a `key`). ``throw=False``: a solve that runs out of ``max_steps``
+    returns with ``success`` False instead of raising (for sweeps, where one raising point
+    would stop them all).
     """
-    if solver not in CONTINUOUS_SOLVERS:
-        raise ValueError(f"solver must be one of {CONTINUOUS_SOLVERS}, got {solver!r}")
-    if not (math.isfinite(t1) and t1 > 0):
-        raise ValueError(f"t1 must be a finite number > 0, got {t1!r}")
-    if not (0 < rtol < 1 and 0 < atol < 1):
-        raise ValueError(f"rtol and atol must be in (0, 1), got {rtol!r}, {atol!r}")
+    _check_options(solver, t1, rtol, atol, max_steps)
     if network.memories.dtype != jnp.float64:
         raise ValueError(
-            "the continuous solve needs float64 (jax.config.update('jax_enable_x64', True)); "
-            f"the network is {network.memories.dtype}"
+            "the continuous solve needs float64 (jax.config.update('jax_enable_x64', True), "
+            f"or JAX_ENABLE_X64=1 in the environment); the network is {network.memories.dtype}"
         )
+    if eps is not None:
+        check_real("eps", eps, lo=0, lo_open=True)
+    if noise is not None:
+        check_real("noise", noise, lo=0)
+        if key is None:
+            raise ValueError("key is required when noise is given")
     num_saves = max(2, math.ceil(100 * t1) + 1) if num_saves is None else num_saves
-    if isinstance(num_saves, bool) or not isinstance(num_saves, int) or num_saves < 2:
-        raise ValueError(f"num_saves must be an integer >= 2, got {num_saves!r}")
+    num_saves = check_int("num_saves", num_saves, lo=2)
     if network.noise > 0 and key is None:
         raise ValueError("key is required when noise > 0")
     dtype = network.memories.dtype
-    imperfection = _imperfection(network, key)
+    field_args = _field_args(network, key, eps, noise)
     state0 = tuple(jnp.asarray(s, dtype) for s in state0)
     ts = jnp.linspace(0.0, t1, num_saves, dtype=dtype)
 
     def observe(t, state, args):
         return network.overlaps(state[0]), state[1]
 
-    method = {"kvaerno5": dfx.Kvaerno5, "kvaerno3": dfx.Kvaerno3}[solver]()
+    method = _method(solver)
     saveat = dfx.SaveAt(subs=[dfx.SubSaveAt(ts=ts, fn=observe), dfx.SubSaveAt(t1=True)], dense=True)
     sol = dfx.diffeqsolve(
         dfx.ODETerm(_vector_field),
@@ -139,10 +269,11 @@ def solve_sequence(
         t1,
         None,
         state0,
-        args=(network, imperfection),
+        args=field_args,
         saveat=saveat,
         stepsize_controller=dfx.PIDController(rtol=rtol, atol=atol),
         max_steps=max_steps,
+        throw=throw,
     )
     observed, last = sol.ys
     final = (last[0][-1], last[1][-1])
@@ -153,6 +284,7 @@ def solve_sequence(
         num_steps=sol.stats["num_accepted_steps"],
         num_rejected=sol.stats["num_rejected_steps"],
         dense=sol,
+        success=sol.result == dfx.RESULTS.successful,
     )
 
 
@@ -189,6 +321,9 @@ def continuous_events(
     exit and collapse time located on the dense solution by bisection within the saved
     interval that brackets it. Values only: diffrax does not carry gradients through the dense
     interpolant — differentiate :func:`sequence_events`, which re-solves for them."""
+    check_int("max_events", max_events, lo=1)
+    check_real("threshold", threshold, lo=0, hi=1, lo_open=True, hi_open=True)
+    iterations = check_int("iterations", iterations, lo=1, hi=200)
     events, idx = _extract_events(sol.ts, *sol.ys, max_events=max_events, threshold=threshold)
     ts = sol.ts
     dense = sol.dense
@@ -251,6 +386,8 @@ def sequence_events(
     rtol: float = 1e-6,
     atol: float = 1e-12,
     num_saves: int | None = None,
+    eps: float | Float[ArrayLike, ""] | None = None,
+    max_steps: int = 20_000,
 ) -> SequenceEvents:
     """:func:`continuous_events` of a :func:`solve_sequence` run, differentiable in the network
     (κ) and the initial state (``Z_0``) by the implicit function theorem.
@@ -260,9 +397,10 @@ def sequence_events(
     ``t* − g(t*)/ġ(t*)`` (``g = |m_ν| − threshold`` for entries and the collapse,
     ``α_μ − 1`` for exits; ``ġ`` from the first solve, held constant) — equal to ``t*`` in
     value, with gradient ``−(∂g/∂θ)/ġ``; the entry saliency is ``α_ν(t*) + α̇_ν (t − t*)``.
-    Twice the cost of one solve.
+    Twice the cost of one solve. ``eps``, ``max_steps``: as :func:`solve_sequence`.
     """
     options = dict(t1=t1, key=key, solver=solver, rtol=rtol, atol=atol, num_saves=num_saves)
+    options.update(eps=eps, max_steps=max_steps)
     net0 = jax.lax.stop_gradient(network)
     state00 = jax.lax.stop_gradient(tuple(jnp.asarray(s) for s in state0))
     sol = solve_sequence(net0, state00, **options)
@@ -295,15 +433,15 @@ def sequence_events(
     slopes = jax.lax.stop_gradient(jax.vmap(slope)(times, columns, is_exit))
     second = dfx.diffeqsolve(
         dfx.ODETerm(_vector_field),
-        {"kvaerno5": dfx.Kvaerno5, "kvaerno3": dfx.Kvaerno3}[solver](),
+        _method(solver),
         0.0,
         t1,
         None,
         tuple(jnp.asarray(s, network.memories.dtype) for s in state0),
-        args=(network, _imperfection(network, key)),
+        args=_field_args(network, key, eps),
         saveat=dfx.SaveAt(ts=sorted_times),
         stepsize_controller=dfx.PIDController(rtol=rtol, atol=atol),
-        max_steps=20_000,
+        max_steps=max_steps,
     )
     inverse = jnp.argsort(order)
     saved = jax.tree_util.tree_map(lambda a: a[inverse], second.ys)

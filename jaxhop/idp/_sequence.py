@@ -40,6 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
+from .._checks import check_int, check_real
 from .._integrate import euler_maruyama_step, integrate
 from ._memories import hadamard_memories
 
@@ -100,6 +101,7 @@ class SequenceNetwork(eqx.Module):
         **config: Any,
     ) -> SequenceNetwork:
         """Orthogonal (Hadamard) memories and the cyclic successor unless one is given."""
+        check_real("kappa", kappa, lo=0)
         memories = hadamard_memories(size, num_memories)
         if successor is None:
             successor = cyclic_successor(num_memories)
@@ -143,7 +145,10 @@ class SequenceNetwork(eqx.Module):
 def sequence_init(
     network: SequenceNetwork, z0: Float[ArrayLike, ""], first: int = 0
 ) -> tuple[Float[Array, " n"], Float[Array, " p"]]:
-    """``y(0) = Z_0 ξ^first``, ``α(0) = Z_0 e_first`` (our experiments' start; ``docs/idp.md``)."""
+    """``y(0) = Z_0 ξ^first``, ``α(0) = Z_0 e_first`` (our experiments' start; ``docs/idp.md``).
+    ``ValueError`` for a concrete non-finite `z0` or `first` outside ``[0, P − 1]``."""
+    check_real("z0", z0)
+    check_int("first", first, lo=0, hi=network.memories.shape[1] - 1)
     z0 = jnp.asarray(z0, network.memories.dtype)
     y0 = z0 * network.memories[:, first]
     alpha0 = jnp.zeros(network.memories.shape[1], network.memories.dtype).at[first].set(z0)
