@@ -52,7 +52,7 @@ import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import optimistix as optx
 from jax.flatten_util import ravel_pytree
-from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
 
 from .._checks import check_int, check_real, is_traced
 from ._events import SequenceEvents, _extract_events
@@ -111,7 +111,17 @@ class DenseChord(optx.AbstractRootFinder):
     norm: Callable = optx.max_norm
     kappa: float = 1e-2
 
-    def init(self, fn, y, args, options, f_struct, aux_struct, tags):
+    # the optimistix root-finder interface (types as optimistix documents them)
+    def init(
+        self,
+        fn: Callable,
+        y: PyTree,
+        args: PyTree,
+        options: dict[str, Any],
+        f_struct: PyTree,
+        aux_struct: PyTree,
+        tags: frozenset[object],
+    ) -> _ChordState:
         if "init_state" in options:
             return options["init_state"]
         flat, unravel = ravel_pytree(y)
@@ -122,7 +132,15 @@ class DenseChord(optx.AbstractRootFinder):
             jax.lax.stop_gradient(lu), pivots, inf, jnp.ones((), flat.dtype), jnp.array(0)
         )
 
-    def step(self, fn, y, args, options, state, tags):
+    def step(
+        self,
+        fn: Callable,
+        y: PyTree,
+        args: PyTree,
+        options: dict[str, Any],
+        state: _ChordState,
+        tags: frozenset[object],
+    ) -> tuple[PyTree, _ChordState, PyTree]:
         value, aux = fn(y, args)
         flat_y, unravel = ravel_pytree(y)
         flat_f, _ = ravel_pytree(value)
@@ -134,7 +152,15 @@ class DenseChord(optx.AbstractRootFinder):
         new_state = _ChordState(lu, state.pivots, diffsize, state.diffsize, state.step + 1)
         return unravel(new_flat), new_state, aux
 
-    def terminate(self, fn, y, args, options, state, tags):
+    def terminate(
+        self,
+        fn: Callable,
+        y: PyTree,
+        args: PyTree,
+        options: dict[str, Any],
+        state: _ChordState,
+        tags: frozenset[object],
+    ) -> tuple[Bool[Array, ""], Any]:
         rate = state.diffsize / state.diffsize_prev
         tiny = state.diffsize < 10 ** (2 - jnp.finfo(state.diffsize.dtype).precision)
         diverged = ~jnp.isfinite(rate) | (rate >= 1)
@@ -145,7 +171,17 @@ class DenseChord(optx.AbstractRootFinder):
             failed, optx.RESULTS.nonlinear_divergence, optx.RESULTS.successful
         )
 
-    def postprocess(self, fn, y, aux, args, options, state, tags, result):
+    def postprocess(
+        self,
+        fn: Callable,
+        y: PyTree,
+        aux: PyTree,
+        args: PyTree,
+        options: dict[str, Any],
+        state: _ChordState,
+        tags: frozenset[object],
+        result: Any,
+    ) -> tuple[PyTree, PyTree, dict[str, Any]]:
         return y, aux, {}
 
 
