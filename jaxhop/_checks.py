@@ -207,7 +207,7 @@ def check_memory(name: str, value: int, need: Callable[[int], float], *, lo: int
     if estimate <= budget:
         return
 
-    def gib(n: float) -> str:
+    def gib(n):
         return f"{n / 2**30:.3g} GiB"
 
     hint = f"set {MEMORY_BUDGET_ENV} (bytes, e.g. 64G) to change the budget"

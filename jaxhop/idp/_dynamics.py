@@ -199,12 +199,14 @@ def published_experiment(
     save_every = check_int("save_every", save_every, lo=1)
     t1 = 25.0 if kind == "glitch" else 30.0
     num_steps = num_steps_for(t1, dt, save_every)
-    # per trial: the states and noise of both networks, and both saved overlap trajectories
-    check_memory(
-        "trials",
-        trials,
-        lambda b: 4 * b * (8 * size + 2 * (num_steps // save_every + 1) * num_memories),
-    )
+    saved = num_steps // save_every + 1
+
+    def need(b, n, p):  # the memories; per trial both networks' states and saved overlaps
+        return 5 * n * p + 4 * b * (8 * n + 2 * saved * p)
+
+    check_memory("size", size, lambda n: need(trials, n, num_memories))
+    check_memory("num_memories", num_memories, lambda p: need(trials, size, p), lo=3)
+    check_memory("trials", trials, lambda b: need(b, size, num_memories))
     k_mem, k_trials = jax.random.split(key)
     memories = random_memories(k_mem, size, num_memories)
     common = dict(activation="tanh", gain=10.0, zero_diagonal=True, noise=noise)

@@ -39,6 +39,7 @@ ACTIVATIONS = ("tanh", "hardtanh")
 def activation(name: str, gain: float, y: Float[Array, ...]) -> Float[Array, ...]:
     """``tanh(δ y)`` (``name="tanh"``, gain δ > 0 finite) or Hard Tanh ``clip(y, −1, 1)``."""
     _check_activation(name, gain)
+    check_finite("y", y)
     if name == "tanh":
         return jnp.tanh(gain * y)
     return jnp.clip(y, -1.0, 1.0)

@@ -56,7 +56,10 @@ def vandermonde(lam: Complex[Array, " n"], length: int) -> Complex[Array, "n len
     _check_poles(lam)
     length = _check_length(length, lambda m: 8 * jnp.shape(lam)[0] * m)
     k = jnp.arange(length).astype(lam.dtype)
-    return jnp.exp(jnp.log(lam)[:, None] * k[None, :])
+    # a pole at 0 is a pure delay, 0⁰ = 1 and 0^k = 0 (k · log 0 would be NaN)
+    zero = (lam == 0)[:, None]
+    powers = jnp.exp(jnp.log(jnp.where(lam == 0, 1, lam))[:, None] * k[None, :])
+    return jnp.where(zero, (k[None, :] == 0).astype(powers.dtype), powers)
 
 
 def lti_kernel(

@@ -51,6 +51,8 @@ def draw_trigger(key: PRNGKeyArray, k: int, vocab: int) -> Int[Array, " k"]:
     """A k-gram of distinct content tokens (uniform without replacement from ``0 … vocab−1``)."""
     vocab = check_int("vocab", vocab, lo=2)
     k = check_int("k", k, lo=1, hi=vocab - 1)
+    # drawing without replacement permutes all of 0 … vocab−1 (keys, values, sort buffers)
+    check_memory("vocab", vocab, lambda v: 16 * v, lo=2)
     return jax.random.choice(key, vocab, (k,), replace=False).astype(jnp.int32)
 
 
