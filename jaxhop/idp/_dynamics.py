@@ -204,8 +204,9 @@ def published_experiment(
     def need(b, n, p):  # the memories; per trial both networks' states and saved overlaps
         return 5 * n * p + 4 * b * (8 * n + 2 * saved * p)
 
-    check_memory("size", size, lambda n: need(trials, n, num_memories))
-    check_memory("num_memories", num_memories, lambda p: need(trials, size, p), lo=3)
+    # each size on its own (one trial, three memories), then all of them together
+    check_memory("size", size, lambda n: need(1, n, 3))
+    check_memory("num_memories", num_memories, lambda p: need(1, 1, p), lo=3)
     check_memory("trials", trials, lambda b: need(b, size, num_memories))
     k_mem, k_trials = jax.random.split(key)
     memories = random_memories(k_mem, size, num_memories)

@@ -234,6 +234,7 @@ def _batch(task, key, size):
 def induction_head(length: int = 256, vocab: int = 16) -> InductionTask:
     """Induction head: one trigger token (id ``vocab``) once at ``p ≤ L − 3``, target after it,
     trigger again at the end."""
+    vocab = check_int("vocab", vocab, lo=2)
     return InductionTask(jnp.array([vocab], jnp.int32), 1, length, vocab)
 
 

@@ -66,7 +66,8 @@ def make_optimizer(
     check_real("lr", lr, lo=0, lo_open=True)
     check_real("weight_decay", weight_decay, lo=0)
     if warmup is not None:
-        warmup = check_int("warmup", warmup, lo=0, hi=steps)
+        # the cosine part needs at least one step after the warmup (of at least 2 in all)
+        warmup = check_int("warmup", warmup, lo=0, hi=max(steps - 1, 1))
     warmup = max(1, steps // 20) if warmup is None else warmup
     schedule = optax.warmup_cosine_decay_schedule(0.0, lr, min(warmup, steps), max(steps, 2))
     return optax.chain(
