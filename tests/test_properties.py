@@ -294,9 +294,9 @@ def test_hadamard_memories_domain(size, count):
 # independent check. `both` registers a property twice: FAST by default, MORE under -m slow.
 
 
-def both(**strategies):
+def both(examples=None, **strategies):
     def register(prop):
-        fast = FAST(given(**strategies)(prop))
+        fast = settings(FAST, max_examples=examples or FAST.max_examples)(given(**strategies)(prop))
         more = pytest.mark.slow(MORE(given(**strategies)(prop)))
         return fast, more
 
@@ -541,9 +541,11 @@ def _trigger_argument(trigger, distractors):
 
     if k < 2:
         return raises("k", call)
+    distractors_ok = distractors is None or count_ok(distractors, lo=0, hi=32 // (k + 1) - 4)
     if not (len(set(trigger)) == k and all(0 <= t < 8 for t in trigger)):
-        return raises("trigger", call)
-    if distractors is not None and not count_ok(distractors, lo=0, hi=32 // (k + 1) - 4):
+        # two bad arguments: either may be named
+        return raises("trigger" if distractors_ok else "(trigger|num_distractors)", call)
+    if not distractors_ok:
         return raises("num_distractors", call)
     assert np.asarray(call().trigger).tolist() == trigger
 
@@ -571,6 +573,7 @@ test_task_batch_domain, test_task_batch_domain_long = _batch
 
 
 @both(
+    examples=8,  # building each model costs about a second
     name=st.sampled_from(["residual", "selective", "lti", "mlp"]),
     width=st.one_of(st.sampled_from([1, 2, 4]), counts, st.just(2**16)),
 )
