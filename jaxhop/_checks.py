@@ -11,13 +11,16 @@ The rule every public function follows:
 
 :func:`is_traced` tells the two cases apart; :func:`check_real` and :func:`check_int` are the
 concrete checks (they return at once for traced values); :func:`nan_unless` is the traced
-counterpart.
+counterpart. Functions that allocate by a size argument estimate the bytes from their arguments
+and call :func:`check_memory`, which refuses what exceeds :func:`memory_budget` (the memory
+available now, or ``$JAXHOP_MEMORY_BUDGET``), naming the largest size that fits.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -25,7 +28,19 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool
 
-__all__ = ["INT32_MAX", "is_traced", "check_real", "check_int", "nan_unless"]
+from ._memory import MEMORY_BUDGET_ENV, budget_error, memory_budget
+
+__all__ = [
+    "INT32_MAX",
+    "MEMORY_BUDGET_ENV",
+    "is_traced",
+    "check_real",
+    "check_int",
+    "check_finite",
+    "check_memory",
+    "memory_budget",
+    "nan_unless",
+]
 
 INT32_MAX = 2**31 - 1
 """The largest step count or size a loop counter (int32 in JAX's default mode) can hold."""
@@ -124,3 +139,32 @@ def nan_unless(ok: Bool[ArrayLike, ...], value: ArrayLike) -> Array:
     if not jnp.issubdtype(value.dtype, jnp.inexact):
         value = value.astype(jnp.result_type(float))
     return jnp.where(ok, value, jnp.nan)
+
+
+def check_finite(name: str, value: object) -> None:
+    """Raise ``ValueError`` unless every element of a concrete `value` (real or complex) is
+    finite; traced values pass unchecked."""
+    if is_traced(value) or value is None:
+        return
+    try:
+        values = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array of finite numbers; got {value!r}") from error
+    if not (np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_)):
+        raise ValueError(f"{name} must be an array of finite numbers; got dtype {values.dtype}")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(
+            f"{name} must be finite; got {values[bad].ravel()[0].item()!r} "
+            f"({int(bad.sum())} non-finite of {values.size})"
+        )
+
+
+def check_memory(name: str, value: int, need: Callable[[int], float], *, lo: int = 1) -> None:
+    """Raise ``ValueError`` if ``need(value)`` bytes (an estimate from the arguments, made
+    before any work) exceed :func:`memory_budget`; the message names `name`, the estimate,
+    the budget and the largest value in ``[lo, value]`` that fits (`need` must grow with its
+    argument), and how to change the budget (:func:`jaxhop._memory.budget_error`)."""
+    message = budget_error(name, value, need, lo=lo)
+    if message is not None:
+        raise ValueError(message)

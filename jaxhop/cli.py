@@ -37,6 +37,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import _memory
+from ._memory import MEMORY_BUDGET_ENV
+
 __all__ = [
     "main",
     "UsageError",
@@ -58,10 +61,6 @@ __all__ = [
 
 INT32_MAX = 2**31 - 1
 """The largest step count a subcommand accepts (JAX loop counters are int32)."""
-
-MEMORY_BUDGET_ENV = "JAXHOP_MEMORY_BUDGET"
-"""Environment variable overriding :func:`memory_budget`: bytes, or a number with a suffix
-``K``, ``M``, ``G``, ``T`` (powers of 1024), e.g. ``JAXHOP_MEMORY_BUDGET=64G``."""
 
 COMPILATION_CACHE_ENV = "JAXHOP_COMPILATION_CACHE"
 """Environment variable for the command's persistent compilation cache
@@ -209,39 +208,14 @@ def check_count(name: str, value: int, *, lo: int = 1, hi: int = INT32_MAX) -> i
     return value
 
 
-def _parse_bytes(text: str) -> int:
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMGT]?)i?B?\s*", text)
-    if match is None:
-        raise UsageError(
-            f"{MEMORY_BUDGET_ENV} must be a byte count such as 8000000000 or 8G (got {text!r})"
-        )
-    number, unit = match.groups()
-    value = float(number) * 1024 ** "_KMGT".index(unit or "_")
-    if not (math.isfinite(value) and value > 0):
-        raise UsageError(f"{MEMORY_BUDGET_ENV} must be > 0 (got {text!r})")
-    return int(value)
-
-
-def _available_memory() -> int:
-    try:  # Linux: what can be allocated without swapping
-        with open("/proc/meminfo") as file:
-            for line in file:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(0.8 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 8 * 2**30
-
-
 def memory_budget() -> int:
-    """Bytes a subcommand may plan to use: ``$JAXHOP_MEMORY_BUDGET`` when set (e.g. ``64G``),
-    otherwise the memory available now (``MemAvailable`` of ``/proc/meminfo``; 80% of the
-    physical memory where that is unknown)."""
-    text = os.environ.get(MEMORY_BUDGET_ENV)
-    return _available_memory() if text is None or not text.strip() else _parse_bytes(text)
+    """Bytes a subcommand may plan to use: ``$JAXHOP_MEMORY_BUDGET`` when set (e.g. ``64G``;
+    the units of :func:`jaxhop._memory.parse_bytes`), otherwise the memory available now
+    (``MemAvailable`` of ``/proc/meminfo``; 80% of the physical memory where that is unknown)."""
+    try:
+        return _memory.memory_budget()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def compilation_cache_dir() -> Path | None:
@@ -284,10 +258,6 @@ def _enable_compilation_cache() -> None:
     )
 
 
-def _gib(n: float) -> str:
-    return f"{n / 2**30:.3g} GiB"
-
-
 def check_memory(
     name: str,
     value: int,
@@ -303,25 +273,10 @@ def check_memory(
     rounds it down to a value the argument accepts, e.g. a power of two), and how to raise
     the budget.
     """
-    budget = memory_budget()
-    estimate = need(value)
-    if estimate <= budget:
-        return
-    hint = f"set {MEMORY_BUDGET_ENV} (bytes, e.g. 64G) to change the budget"
-    if need(lo) > budget:
-        raise UsageError(
-            f"{name} {value} needs about {_gib(estimate)}, more than the memory budget of "
-            f"{_gib(budget)}, and even {name} {lo} does not fit with the other arguments; {hint}"
-        )
-    good, bad = lo, value
-    while bad - good > 1:
-        mid = (good + bad) // 2
-        good, bad = (mid, bad) if need(mid) <= budget else (good, mid)
-    good = good if allowed is None else allowed(good)
-    raise UsageError(
-        f"{name} {value} needs about {_gib(estimate)}, more than the memory budget of "
-        f"{_gib(budget)}; the largest {name} that fits is {good} ({hint})"
-    )
+    memory_budget()  # a malformed $JAXHOP_MEMORY_BUDGET: a usage error
+    message = _memory.budget_error(name, value, need, lo=lo, allowed=allowed, sep=" ")
+    if message is not None:
+        raise UsageError(message)
 
 
 def seed(text: str) -> int:

@@ -14,6 +14,7 @@ PACKAGE = Path(jh.__file__).parent
 FAMILIES = ("saliency", "idp", "dam", "firing_rate", "ssm")
 SHARED = [
     PACKAGE / "_checks.py",
+    PACKAGE / "_memory.py",
     PACKAGE / "_integrate.py",
     PACKAGE / "_random.py",
     PACKAGE / "_progress.py",

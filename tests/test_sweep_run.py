@@ -139,3 +139,18 @@ def test_progress_bar_on_stderr_unless_quiet(capsys):
     assert "demo-sweep" in err and "pt" in err and "30" in err  # total points, unit
     sw.sweep(sine_and_noise, GRID, chunk_size=8, quiet=True, desc="demo-sweep")
     assert capsys.readouterr().err == ""
+
+
+def test_one_byte_grammar_for_the_sweep_and_the_budget(monkeypatch):
+    # bare K/M/G/T and KiB… are powers of 1024, KB/MB/GB powers of 1000, everywhere
+    from jaxhop import cli
+    from jaxhop._checks import memory_budget
+
+    assert sw.parse_bytes("8G") == sw.parse_bytes("8 GiB") == 8 * 2**30
+    assert sw.parse_bytes("8gb") == 8 * 10**9
+    for text in ("3G", "2GB", "1.5 MiB", "1e6"):
+        monkeypatch.setenv(cli.MEMORY_BUDGET_ENV, text)
+        assert cli.memory_budget() == memory_budget() == sw.parse_bytes(text)
+    for bad in ("lots", "-1G", "0", "nan", "5 parsecs"):
+        with pytest.raises(ValueError, match="byte"):
+            sw.parse_bytes(bad)

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from .._checks import check_finite, check_int, check_memory, check_real
 from .._integrate import Solution, euler_maruyama_step, integrate, num_steps_for
 from ._memories import random_memories
 from ._network import AbstractMemoryNetwork, AdditiveNetwork, IDPNetwork, SaliencySchedule
@@ -64,9 +65,18 @@ def simulate(
     Returns the engine's :class:`~jaxhop.Solution` whose ``ys`` are the signed overlaps
     ``m(t)`` (saved every ``save_every`` steps) and ``final`` the final potentials. A `key` is
     required when ``network.noise > 0``. The number of steps is ``t1/dt`` rounded up to a
-    multiple of ``save_every``.
+    multiple of ``save_every``. ``y0`` must have shape ``(N,)`` (finite when concrete), and the
+    saved overlaps must fit the memory budget.
     """
+    if save_every is not None:
+        save_every = check_int("save_every", save_every, lo=1)
     num_steps = num_steps_for(t1, dt, save_every)
+    n, p = network.memories.shape
+    if jnp.shape(y0) != (n,):
+        raise ValueError(f"y0 must have shape ({n},) like the memories' rows, got {jnp.shape(y0)}")
+    check_finite("y0", y0)
+    if save_every is not None:
+        check_memory("t1/dt", num_steps, lambda s: 4 * (s // save_every + 1) * (p + 1))
     if network.noise > 0 and key is None:
         raise ValueError("key is required when network.noise > 0")
     step = euler_maruyama_step(_drift, _diffusion if network.noise > 0 else None, dt=dt)
@@ -92,8 +102,9 @@ def published_saliencies(
     """Saliency vectors of the published inputs ``u_1 … u_k`` (rows): input ``j`` targets memory
     ``j`` (``U[2, 3.5]``), memory ``j − 1`` was the previous target (``U[0.2, 0.6]``), the rest
     ``U[0.8, 1.5]``; each row rescaled to sum ``√(P N)``."""
-    if not 1 <= num_inputs <= num_memories:
-        raise ValueError(f"num_inputs must be in [1, num_memories={num_memories}]")
+    num_memories = check_int("num_memories", num_memories, lo=1)
+    check_int("size", size, lo=1)
+    num_inputs = check_int("num_inputs", num_inputs, lo=1, hi=num_memories)
     dtype = jnp.result_type(float)
     k_target, k_prev, k_rest = jax.random.split(key, 3)
     shape = (num_inputs, num_memories)
@@ -106,6 +117,15 @@ def published_saliencies(
     return alpha * (math.sqrt(num_memories * size) / jnp.sum(alpha, axis=1, keepdims=True))
 
 
+def _check_saliencies(saliencies, rows: int) -> None:
+    if jnp.ndim(saliencies) != 2 or jnp.shape(saliencies)[0] < rows:
+        raise ValueError(
+            f"saliencies must be 2-D (inputs × memories) with at least {rows} rows (inputs), "
+            f"got shape {jnp.shape(saliencies)}"
+        )
+    check_finite("saliencies", saliencies)
+
+
 def _schedule(breaks, rows, saliencies) -> SaliencySchedule:
     zeros = jnp.zeros_like(saliencies[0])
     values = jnp.stack([zeros if r is None else saliencies[r] for r in rows])
@@ -114,18 +134,22 @@ def _schedule(breaks, rows, saliencies) -> SaliencySchedule:
 
 def window_schedule(saliencies: Float[Array, "inputs p"], window: float = 10.0) -> SaliencySchedule:
     """Input ``j`` on ``[j·window, (j+1)·window)``, one window per row of ``saliencies``."""
+    _check_saliencies(saliencies, 1)
+    check_real("window", window, lo=0, lo_open=True)
     k = saliencies.shape[0]
     return _schedule([window * i for i in range(k + 1)], list(range(k)), saliencies)
 
 
 def glitch_schedule(saliencies: Float[Array, "inputs p"]) -> SaliencySchedule:
     """The published glitch: u₁ [0,8), u₂ [8,10), u₁ [10,15), u₂ [15,19), u₃ [19,25)."""
+    _check_saliencies(saliencies, 3)
     return _schedule([0, 8, 10, 15, 19, 25], [0, 1, 0, 1, 2], saliencies)
 
 
 def pulse_schedule(saliencies: Float[Array, "inputs p"]) -> SaliencySchedule:
     """The glitch inputs present only in the short windows [0,1), [8,9), [10,11), [15,16),
     [19,20) (no input in between) — how the additive comparator is driven."""
+    _check_saliencies(saliencies, 3)
     breaks = [0, 1, 8, 9, 10, 11, 15, 16, 19, 20]
     return _schedule(breaks, [0, None, 1, None, 0, None, 1, None, 2], saliencies)
 
@@ -166,14 +190,29 @@ def published_experiment(
     """
     if kind not in ("glitch", "windows"):
         raise ValueError(f"kind must be 'glitch' or 'windows', got {kind!r}")
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ValueError(f"trials must be an integer >= 1, got {trials!r}")
+    trials = check_int("trials", trials, lo=1)
+    size = check_int("size", size, lo=1)
+    num_memories = check_int(
+        "num_memories", num_memories, lo=3
+    )  # three inputs target three memories
+    check_real("noise", noise, lo=0)
+    save_every = check_int("save_every", save_every, lo=1)
+    t1 = 25.0 if kind == "glitch" else 30.0
+    num_steps = num_steps_for(t1, dt, save_every)
+    saved = num_steps // save_every + 1
+
+    def need(b, n, p):  # the memories; per trial both networks' states and saved overlaps
+        return 5 * n * p + 4 * b * (8 * n + 2 * saved * p)
+
+    # each size on its own (one trial, three memories), then all of them together
+    check_memory("size", size, lambda n: need(1, n, 3))
+    check_memory("num_memories", num_memories, lambda p: need(1, 1, p), lo=3)
+    check_memory("trials", trials, lambda b: need(b, size, num_memories))
     k_mem, k_trials = jax.random.split(key)
     memories = random_memories(k_mem, size, num_memories)
     common = dict(activation="tanh", gain=10.0, zero_diagonal=True, noise=noise)
     idp = IDPNetwork(memories, **common)
     additive = AdditiveNetwork(memories, **common)
-    t1 = 25.0 if kind == "glitch" else 30.0
     ts, idp_m, add_m = _run_trials(
         idp, additive, jax.random.split(k_trials, trials), kind, t1, dt, save_every
     )

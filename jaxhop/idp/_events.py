@@ -21,7 +21,9 @@ of each retrieved memory and the collapse. Definitions (ours):
   dominant memory's ``|m|`` fell below the threshold.
 
 Slots beyond ``num_entries`` are padding: memory −1 and NaN times — use ``num_entries`` (or
-``valid``) to read them.
+``valid``) to read them. Invalid input under ``jit`` (a non-finite trajectory or ``Z_0``)
+gives the sentinel events of :func:`_invalid`: ``num_entries = −1``, every slot padding, not
+collapsed, NaN collapse time (with concrete input it raises ``ValueError``).
 
 :func:`adiabatic_events` is the fast path for small ε: the exact ε → 0 reduction of
 :class:`SequenceNetwork`, event-driven. While memory μ is retrieved (``|m| = e_μ``) the slow
@@ -39,6 +41,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
+from .._checks import check_finite, check_int, check_real
 from .._integrate import integrate
 from ._sequence import SequenceNetwork
 
@@ -67,6 +70,24 @@ class SequenceEvents(eqx.Module):
         return jnp.arange(self.memories.shape[-1]) < self.num_entries[..., None]
 
 
+def _invalid(events: SequenceEvents, bad) -> SequenceEvents:
+    """`events` where `bad` is false; the invalid-input sentinel where it is true."""
+
+    def mask(field, fill):
+        return jnp.where(bad, jnp.asarray(fill, field.dtype), field)
+
+    return SequenceEvents(
+        memories=mask(events.memories, -1),
+        entry_times=mask(events.entry_times, jnp.nan),
+        entry_saliencies=mask(events.entry_saliencies, jnp.nan),
+        dwell_times=mask(events.dwell_times, jnp.nan),
+        exit_times=mask(events.exit_times, jnp.nan),
+        num_entries=mask(events.num_entries, -1),
+        collapsed=events.collapsed & ~bad,
+        collapse_time=mask(events.collapse_time, jnp.nan),
+    )
+
+
 def _crossing(values_before, values_after, threshold):
     gap = values_after - values_before
     safe = jnp.where(jnp.abs(gap) > 0, gap, 1.0)
@@ -84,7 +105,10 @@ def extract_events(
     """Entry times, entry saliencies, dwell times and collapse of one saved trajectory.
 
     ``overlaps`` are the saved (signed) ``m``; ``|m|`` is used. At most ``max_events`` entries
-    are reported (later ones are dropped). ``vmap`` over trials.
+    are reported (later ones are dropped). ``vmap`` over trials. Shapes: ``ts (S,)`` with
+    ``S >= 2``, ``overlaps`` and ``saliencies (S, P)``; concrete inputs must be finite (under
+    ``jit`` a non-finite input gives the sentinel events, module docstring), `threshold` in
+    (0, 1).
     """
     return _extract_events(ts, overlaps, saliencies, max_events=max_events, threshold=threshold)[0]
 
@@ -92,10 +116,20 @@ def extract_events(
 def _extract_events(ts, overlaps, saliencies, *, max_events, threshold=0.5):
     """:func:`extract_events` and the sample indices that bracket its crossings: ``(events,
     (entries, entered column, exit sample, last active sample, the one after, its memory))``."""
-    if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-        raise ValueError(f"max_events must be an integer >= 1, got {max_events!r}")
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+    max_events = check_int("max_events", max_events, lo=1)
+    check_real("threshold", threshold, lo=0, hi=1, lo_open=True, hi_open=True)
+    if jnp.ndim(ts) != 1 or jnp.shape(ts)[0] < 2:
+        raise ValueError(f"ts must be 1-D with at least 2 samples, got shape {jnp.shape(ts)}")
+    want = (jnp.shape(ts)[0], jnp.shape(overlaps)[-1] if jnp.ndim(overlaps) == 2 else -1)
+    for name, value in (("overlaps", overlaps), ("saliencies", saliencies)):
+        if jnp.shape(value) != want:
+            raise ValueError(
+                f"{name} must have shape (samples, memories) = {want}, got {jnp.shape(value)}"
+            )
+    for name, value in (("ts", ts), ("overlaps", overlaps), ("saliencies", saliencies)):
+        check_finite(name, value)
+    bad = ~(jnp.all(jnp.isfinite(ts)) & jnp.all(jnp.isfinite(overlaps)))
+    bad = bad | ~jnp.all(jnp.isfinite(saliencies))
     num_samples = ts.shape[0]
     strength = jnp.abs(overlaps)
     best = jnp.max(strength, axis=1)
@@ -144,7 +178,7 @@ def _extract_events(ts, overlaps, saliencies, *, max_events, threshold=0.5):
     last = jnp.arange(max_events) == num_entries - 1
     next_times = jnp.where(last, collapse_time, next_times)
     dwell_times = jnp.where(valid, next_times - entry_times, nan)
-    return SequenceEvents(
+    events = SequenceEvents(
         memories=jnp.where(valid, entered, jnp.asarray(-1, entered.dtype)),
         entry_times=jnp.where(valid, entry_times, nan),
         entry_saliencies=jnp.where(valid, entry_saliencies, nan),
@@ -153,7 +187,8 @@ def _extract_events(ts, overlaps, saliencies, *, max_events, threshold=0.5):
         num_entries=num_entries,
         collapsed=collapsed,
         collapse_time=collapse_time,
-    ), (entries, column, exit_sample, final, after, last_memory)
+    )
+    return _invalid(events, bad), (entries, column, exit_sample, final, after, last_memory)
 
 
 def _adiabatic_step(network: SequenceNetwork, state, t, key):
@@ -203,10 +238,12 @@ def adiabatic_events(
             "adiabatic_events needs drive 'abs' or 'square' (the signed drive's "
             "limit depends on the sign the noise picks)"
         )
-    if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-        raise ValueError(f"max_events must be an integer >= 1, got {max_events!r}")
+    max_events = check_int("max_events", max_events, lo=1)
     dtype = network.memories.dtype
     p = network.memories.shape[1]
+    first = check_int("first", first, lo=0, hi=p - 1)
+    check_real("z0", z0, lo=0)
+    check_real("kappa", network.kappa, lo=0)
     z0 = jnp.asarray(z0, dtype)
     alpha0 = jnp.zeros(p, dtype).at[first].set(z0)
     active0 = jnp.where(z0 > 1, first, -1).astype(jnp.int32)
@@ -226,13 +263,16 @@ def adiabatic_events(
     _, final_active, final_clock, _ = sol.final
     collapsed = final_active < 0  # once no memory is active, none ever is again
     collapse_time = jnp.where(collapsed, final_clock, jnp.nan)
-    return SequenceEvents(
-        memories=memories,
-        entry_times=entry_times,
-        entry_saliencies=entry_saliencies,
-        dwell_times=dwell_times,
-        exit_times=entry_times + dwell_times,
-        num_entries=num_entries,
-        collapsed=collapsed,
-        collapse_time=collapse_time.astype(dtype),
+    return _invalid(
+        SequenceEvents(
+            memories=memories,
+            entry_times=entry_times,
+            entry_saliencies=entry_saliencies,
+            dwell_times=dwell_times,
+            exit_times=entry_times + dwell_times,
+            num_entries=num_entries,
+            collapsed=collapsed,
+            collapse_time=collapse_time.astype(dtype),
+        ),
+        ~(jnp.isfinite(z0) & (z0 >= 0) & jnp.all(jnp.isfinite(network.kappa))),
     )

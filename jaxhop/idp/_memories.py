@@ -15,6 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from .._checks import check_finite, check_int, check_memory
+
 __all__ = [
     "random_memories",
     "hadamard_memories",
@@ -23,16 +25,27 @@ __all__ = [
 ]
 
 
-def _check_count(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+def _check_sizes(size, count, bytes_per_entry: int) -> tuple[int, int]:
+    size = check_int("size", size, lo=1)
+    count = check_int("count", count, lo=1)
+    check_memory("size", size, lambda n: bytes_per_entry * n * count)
+    return size, count
+
+
+def _check_pair(memories, name: str, vector, axis: int):
+    if jnp.ndim(memories) != 2:
+        raise ValueError(f"memories must be 2-D (N × P), got shape {jnp.shape(memories)}")
+    want = jnp.shape(memories)[axis]
+    if jnp.shape(vector) != (want,):
+        raise ValueError(f"{name} must have shape ({want},), got {jnp.shape(vector)}")
+    check_finite("memories", memories)
+    check_finite(name, vector)
 
 
 def random_memories(key: PRNGKeyArray, size: int, count: int) -> Float[Array, "size count"]:
-    """``count`` i.i.d. uniform ±1 memories of length ``size`` (columns), as floats."""
-    size = _check_count("size", size)
-    count = _check_count("count", count)
+    """``count`` i.i.d. uniform ±1 memories of length ``size`` (columns), as floats (integers
+    >= 1 whose ``size × count`` matrix fits the memory budget)."""
+    size, count = _check_sizes(size, count, 5)  # int8 signs, then the float32 copy
     signs = jax.random.rademacher(key, (size, count), dtype=jnp.int8)
     return signs.astype(jnp.result_type(float))
 
@@ -43,8 +56,7 @@ def hadamard_memories(size: int, count: int) -> Float[Array, "size count"]:
 
     Requires ``size`` a power of two and ``1 ≤ count ≤ size − 1``. ``ΞᵀΞ = N·I`` exactly.
     """
-    size = _check_count("size", size)
-    count = _check_count("count", count)
+    size, count = _check_sizes(size, count, 3 * 8 + 4)  # int64 work arrays on the host
     if size < 2 or size & (size - 1):
         raise ValueError(f"size must be a power of two >= 2 for Hadamard memories, got {size}")
     if count > size - 1:
@@ -65,12 +77,16 @@ def hadamard_memories(size: int, count: int) -> Float[Array, "size count"]:
 def saliencies_from_input(
     memories: Float[Array, "n p"], signal: Float[Array, " n"]
 ) -> Float[Array, " p"]:
-    """Saliencies read from an input: ``α_μ = (1/N) ξ^μᵀ u``."""
+    """Saliencies read from an input: ``α_μ = (1/N) ξ^μᵀ u`` (`signal` of shape ``(N,)``;
+    concrete arrays must be finite)."""
+    _check_pair(memories, "signal", signal, 0)
     return memories.T @ signal / memories.shape[0]
 
 
 def input_from_saliencies(
     memories: Float[Array, "n p"], saliencies: Float[Array, " p"]
 ) -> Float[Array, " n"]:
-    """Input with the given saliencies: ``u = Ξ α`` (``α(u) = α`` for orthogonal memories)."""
+    """Input with the given saliencies: ``u = Ξ α`` (``α(u) = α`` for orthogonal memories;
+    `saliencies` of shape ``(P,)``; concrete arrays must be finite)."""
+    _check_pair(memories, "saliencies", saliencies, 1)
     return memories @ saliencies

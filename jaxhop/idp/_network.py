@@ -21,6 +21,8 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
+from .._checks import check_finite, check_real, is_traced
+
 __all__ = [
     "ACTIVATIONS",
     "activation",
@@ -35,7 +37,9 @@ ACTIVATIONS = ("tanh", "hardtanh")
 
 
 def activation(name: str, gain: float, y: Float[Array, ...]) -> Float[Array, ...]:
-    """``tanh(δ y)`` (``name="tanh"``, gain δ) or Hard Tanh ``clip(y, −1, 1)``."""
+    """``tanh(δ y)`` (``name="tanh"``, gain δ > 0 finite) or Hard Tanh ``clip(y, −1, 1)``."""
+    _check_activation(name, gain)
+    check_finite("y", y)
     if name == "tanh":
         return jnp.tanh(gain * y)
     return jnp.clip(y, -1.0, 1.0)
@@ -43,6 +47,7 @@ def activation(name: str, gain: float, y: Float[Array, ...]) -> Float[Array, ...
 
 def activation_integral(name: str, gain: float, y: Float[Array, ...]) -> Float[Array, ...]:
     """``∫_0^y g(s) ds``: ``ln cosh(δ y)/δ`` for tanh, ``y²/2`` or ``|y| − 1/2`` for Hard Tanh."""
+    _check_activation(name, gain)
     if name == "tanh":
         z = jnp.abs(gain * y)  # ln cosh z = z + log1p(e^{−2z}) − ln 2, stable for large z
         return (z + jnp.log1p(jnp.exp(-2 * z)) - jnp.log(2.0)) / gain
@@ -50,13 +55,15 @@ def activation_integral(name: str, gain: float, y: Float[Array, ...]) -> Float[A
     return jnp.where(a <= 1, 0.5 * y * y, a - 0.5)
 
 
+def _check_activation(name: str, gain: float) -> None:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    check_real("gain", gain, lo=0, lo_open=True)
+
+
 def _check_config(activation_name: str, gain: float, noise: float) -> None:
-    if activation_name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation_name!r}")
-    if not gain > 0:
-        raise ValueError(f"gain must be > 0, got {gain!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    _check_activation(activation_name, gain)
+    check_real("noise", noise, lo=0)
 
 
 def _low_rank_product(memories, saliencies, g, zero_diagonal):
@@ -86,6 +93,11 @@ class AbstractMemoryNetwork(eqx.Module):
 
     def __check_init__(self):
         _check_config(self.activation, self.gain, self.noise)
+        if jnp.ndim(self.memories) != 2 or 0 in jnp.shape(self.memories):
+            raise ValueError(
+                f"memories must be a non-empty 2-D array (N × P), got {jnp.shape(self.memories)}"
+            )
+        check_finite("memories", self.memories)
 
     def activate(self, y: Float[Array, " n"]) -> Float[Array, " n"]:
         return activation(self.activation, self.gain, y)
@@ -156,6 +168,10 @@ class SaliencySchedule(eqx.Module):
                 f"breaks must have one more entry than values has rows, got "
                 f"{self.breaks.shape[0]} and {self.values.shape[0]}"
             )
+        check_finite("breaks", self.breaks)
+        check_finite("values", self.values)
+        if not is_traced(self.breaks) and not (jnp.diff(self.breaks) > 0).all():
+            raise ValueError(f"breaks must increase strictly, got {self.breaks!r}")
 
     def __call__(self, t: Float[Array, ""]) -> Float[Array, " p"]:
         index = jnp.searchsorted(self.breaks, t, side="right") - 1

@@ -53,6 +53,9 @@ def sequential_retrieval(
     check_real("t1", t1, lo=0, lo_open=True)
     check_int("max_events", max_events, lo=1)
     check_int("save_every", save_every, lo=1)
+    if dt is not None:
+        check_real("dt", dt, lo=0, lo_open=True)
+    check_real("rtol", rtol, lo=0, lo_open=True)
     network = SequenceNetwork.hadamard(
         kappa, size=size, num_memories=num_memories, eps=eps, noise=noise
     )
@@ -91,6 +94,7 @@ def _continuous(network, z0, key, t1, solver, rtol, max_events):
 
 def map_prediction(kappa: float, z0: float, n: int) -> Float[Array, " n"]:
     """The saliency map's first ``n`` entry saliencies (NaN after a collapse)."""
+    n = check_int("n", n, lo=1)
     from .. import saliency
 
     return saliency.orbit(kappa, z0, n - 1)

@@ -31,13 +31,35 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Complex, Float, PRNGKeyArray
 
+from .._checks import check_finite, check_int, check_memory, check_real
+
 __all__ = ["DiagonalLTI", "vandermonde", "causal_conv", "lti_kernel"]
 
 
+def _check_poles(lam) -> None:
+    if jnp.ndim(lam) != 1:
+        raise ValueError(f"lam must be 1-D (one pole per state), got shape {jnp.shape(lam)}")
+    check_finite("lam", lam)
+
+
+def _check_length(length, need) -> int:
+    length = check_int("length", length, lo=0)
+    check_memory("length", length, need, lo=0)
+    return length
+
+
 def vandermonde(lam: Complex[Array, " n"], length: int) -> Complex[Array, "n length"]:
-    """Power matrix ``V[n, k] = λ_n^k`` for ``k = 0 … length−1``, as ``exp(k · log λ_n)``."""
+    """Power matrix ``V[n, k] = λ_n^k`` for ``k = 0 … length−1``, as ``exp(k · log λ_n)``.
+
+    `lam` must be 1-D and finite, `length` an integer >= 0 whose ``n × length`` complex matrix
+    fits the memory budget (``ValueError`` otherwise; ``docs/errors.md``)."""
+    _check_poles(lam)
+    length = _check_length(length, lambda m: 8 * jnp.shape(lam)[0] * m)
     k = jnp.arange(length).astype(lam.dtype)
-    return jnp.exp(jnp.log(lam)[:, None] * k[None, :])
+    # a pole at 0 is a pure delay, 0⁰ = 1 and 0^k = 0 (k · log 0 would be NaN)
+    zero = (lam == 0)[:, None]
+    powers = jnp.exp(jnp.log(jnp.where(lam == 0, 1, lam))[:, None] * k[None, :])
+    return jnp.where(zero, (k[None, :] == 0).astype(powers.dtype), powers)
 
 
 def lti_kernel(
@@ -46,12 +68,45 @@ def lti_kernel(
     C: Complex[Array, "p n"],
     length: int,
 ) -> Float[Array, "length p h"]:
-    """``K_k = Re(C diag(λ)^k B)`` for ``k = 0 … length−1`` (closed-form Vandermonde product)."""
+    """``K_k = Re(C diag(λ)^k B)`` for ``k = 0 … length−1`` (closed-form Vandermonde product).
+
+    Shapes ``λ (n,)``, ``B (n, h)``, ``C (p, n)``; concrete arrays must be finite."""
+    _check_poles(lam)
+    n = jnp.shape(lam)[0]
+    if jnp.ndim(B) != 2 or jnp.shape(B)[0] != n or jnp.ndim(C) != 2 or jnp.shape(C)[1] != n:
+        raise ValueError(
+            f"B must have shape ({n}, h) and C shape (p, {n}) for {n} poles "
+            f"(got {jnp.shape(B)} and {jnp.shape(C)})"
+        )
+    check_finite("B", B)
+    check_finite("C", C)
+    p, h = jnp.shape(C)[0], jnp.shape(B)[1]
+    _check_length(length, lambda m: 8 * m * (n + p * h))
     return jnp.real(jnp.einsum("pn,nk,nh->kph", C, vandermonde(lam, length), B))
 
 
 def causal_conv(u: Float[Array, "L h"], kernel: Float[Array, "K p h"]) -> Float[Array, "L p"]:
-    """``y_t = Σ_{k=0}^{min(t, K−1)} Σ_h kernel[k, p, h] u[t−k, h]`` by zero-padded real FFT."""
+    """``y_t = Σ_{k=0}^{min(t, K−1)} Σ_h kernel[k, p, h] u[t−k, h]`` by zero-padded real FFT.
+
+    `u` is ``(L, h)`` and `kernel` ``(K, p, h)``, both non-empty; concrete arrays must be finite
+    and the FFT buffers fit the memory budget."""
+    if jnp.ndim(u) != 2 or jnp.ndim(kernel) != 3 or jnp.shape(kernel)[2] != jnp.shape(u)[1]:
+        raise ValueError(
+            f"u must have shape (L, h) and kernel shape (K, p, h) with the same h "
+            f"(got {jnp.shape(u)} and {jnp.shape(kernel)})"
+        )
+    if jnp.shape(u)[0] < 1 or jnp.shape(kernel)[0] < 1:
+        raise ValueError(
+            f"u and kernel must be non-empty (got {jnp.shape(u)} and {jnp.shape(kernel)})"
+        )
+    check_finite("u", u)
+    check_finite("kernel", kernel)
+    taps, p, h = jnp.shape(kernel)
+    check_memory(
+        "u length",
+        jnp.shape(u)[0],
+        lambda m: 8 * (1 << (m + taps - 1).bit_length()) * (p * h + h + p),
+    )
     length = u.shape[0]
     n = 1 << (length + kernel.shape[0] - 1).bit_length()  # ≥ L + K − 1: no wrap-around
     uf = jnp.fft.rfft(u, n=n, axis=0)  # (F, h)
@@ -109,14 +164,13 @@ class DiagonalLTI(eqx.Module):
         """Random initialisation: decay rates log-uniform in [`min_rate`, `max_rate`], angles
         uniform in [0, π], ``B ~ N(0, 1/H)``, ``C ~ N(0, 1/N)``, ``D ~ N(0, 1/H)``."""
         for name, value in (("in_size", in_size), ("state_size", state_size)):
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1 (got {value})")
-        if out_size < 1:
-            raise ValueError(f"out_size must be >= 1 (got {out_size})")
-        if not 0 < min_rate <= max_rate:
-            raise ValueError(f"need 0 < min_rate <= max_rate (got {min_rate}, {max_rate})")
+            check_int(name, value, lo=1)
+        check_int("out_size", out_size, lo=1)
+        check_real("min_rate", min_rate, lo=0, lo_open=True)
+        check_real("max_rate", max_rate, lo=min_rate)
+        n, h, p = int(state_size), int(in_size), int(out_size)
+        check_memory("state_size", n, lambda m: 4 * 2 * (m * h + p * m + m) + 4 * p * h)
         k = jax.random.split(key, 7)
-        n, h, p = state_size, in_size, out_size
         log_rate = jax.random.uniform(
             k[0], (n,), minval=jnp.log(min_rate), maxval=jnp.log(max_rate)
         )

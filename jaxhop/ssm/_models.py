@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray, PyTree
 
+from .._checks import check_int, check_memory
 from ._lti import DiagonalLTI
 from ._residual import ResidualModel
 from ._selective import SelectiveModel
@@ -64,8 +65,17 @@ def make_model(
     ``layers``/``conv_width`` for ``selective``). For ``residual`` the detector window
     defaults to ``delays = max(task.k, 2)`` (lags 0 … k: the trigger plus one spare).
     """
-    if width < 1:
-        raise ValueError(f"width must be >= 1 (got {width})")
+    width = check_int("width", width, lo=1, hi=2**16)
+    if name not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)} (got {name!r})")
+    layers = check_int("layers", kwargs.get("layers", 2), lo=1, hi=2**16)
+    # parameters: the embedding and head, and per layer a few width × width matrices (the
+    # residual model's detector and the selective scan's projections, with Adam's two moments)
+    check_memory(
+        "width",
+        width,
+        lambda w: 4 * 3 * (2 * w * (task.num_tokens + task.vocab) + 64 * layers * w * w),
+    )
     args = (key, task.num_tokens, task.vocab)
     if name == "residual":
         kwargs.setdefault("delays", max(task.k, 2))

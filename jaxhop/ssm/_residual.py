@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from .._checks import check_int, check_real
 from ._lti import DiagonalLTI, causal_conv, vandermonde
 
 __all__ = ["delay_bank", "ResidualBlock", "ResidualModel"]
@@ -49,10 +50,8 @@ def delay_bank(delays: int, *, rho: float = 0.5) -> DiagonalLTI:
     Returns a :class:`DiagonalLTI` with 1 input, ``delays`` complex modes and ``delays + 1``
     outputs; output f is ``u_{t−f}`` plus echoes at lags ``f + nM`` of weight ``ρ^{nM}``.
     """
-    if delays < 1:
-        raise ValueError(f"delays must be >= 1 (got {delays})")
-    if not 0 < rho < 1:
-        raise ValueError(f"rho must be in (0, 1) (got {rho})")
+    delays = check_int("delays", delays, lo=1, hi=2**16)
+    check_real("rho", rho, lo=0, hi=1, lo_open=True, hi_open=True)
     m = jnp.arange(delays, dtype=float)
     f = jnp.arange(1, delays + 1, dtype=float)
     phase = -2 * jnp.pi * (m[None, :] * (f[:, None] - 1)) / delays
@@ -105,10 +104,14 @@ class ResidualBlock(eqx.Module):
     ) -> ResidualBlock:
         """`delays`: detector window (covers triggers of up to ``delays + 1`` tokens);
         `random_poles`: random ring instead of exact delays (also learns the task)."""
-        if width < 1 or detector_hidden < 1 or memory_poles < 1:
-            raise ValueError("width, detector_hidden and memory_poles must be >= 1")
-        if not 1 < min_tau <= max_tau:
-            raise ValueError(f"need 1 < min_tau <= max_tau (got {min_tau}, {max_tau})")
+        for name, value in (
+            ("width", width),
+            ("detector_hidden", detector_hidden),
+            ("memory_poles", memory_poles),
+        ):
+            check_int(name, value, lo=1, hi=2**16)
+        check_real("min_tau", min_tau, lo=1, lo_open=True)
+        check_real("max_tau", max_tau, lo=min_tau)
         k_bank, k_hidden, k_score = jax.random.split(key, 3)
         if random_poles:
             bank = DiagonalLTI.init(k_bank, 1, delays, delays + 1, min_rate=0.1, max_rate=1.0)

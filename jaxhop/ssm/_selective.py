@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from .._checks import check_finite, check_int, check_real
 from ._stack import AbstractPreNormStack
 
 __all__ = ["SelectiveScan", "SelectiveModel", "selective_scan"]
@@ -38,6 +39,12 @@ def selective_scan(
     a: Float[Array, " L *s"], b: Float[Array, " L *s"], *, mode: str = "associative"
 ) -> Float[Array, " L *s"]:
     """All states of ``h_t = a_t ⊙ h_{t−1} + b_t`` with ``h_{−1} = 0``."""
+    if jnp.shape(a) != jnp.shape(b) or jnp.ndim(a) < 1:
+        raise ValueError(
+            f"a and b must have the same shape (L, ...) (got {jnp.shape(a)} and {jnp.shape(b)})"
+        )
+    check_finite("a", a)
+    check_finite("b", b)
     if mode == "associative":
 
         def combine(left, right):
@@ -84,10 +91,12 @@ class SelectiveScan(eqx.Module):
     ) -> SelectiveScan:
         """Mamba's initialisation: ``A_log = log(1 … N)``, ``Δ`` log-uniform in
         [`dt_min`, `dt_max`] through the bias of ``W_Δ``; ``conv_width=None``: no convolution."""
-        if width < 1 or state_size < 1 or expand < 1:
-            raise ValueError("width, state_size and expand must be >= 1")
-        if conv_width is not None and conv_width < 1:
-            raise ValueError(f"conv_width must be >= 1 or None (got {conv_width})")
+        for name, value in (("width", width), ("state_size", state_size), ("expand", expand)):
+            check_int(name, value, lo=1, hi=2**16)
+        if conv_width is not None:
+            check_int("conv_width", conv_width, lo=1, hi=2**16)
+        check_real("dt_min", dt_min, lo=0, lo_open=True)
+        check_real("dt_max", dt_max, lo=dt_min)
         d_inner = expand * width
         dt_rank = max(1, math.ceil(width / 16))
         k = jax.random.split(key, 6)

@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from .._checks import check_int
+
 __all__ = ["RMSNorm", "AbstractPreNormStack"]
 
 
@@ -54,8 +56,10 @@ class AbstractPreNormStack(eqx.Module):
         **layer_kwargs: Any,
     ) -> AbstractPreNormStack:
         """A stack of ``layers`` layers ``cls.make_layer(key, width, **layer_kwargs)``."""
-        if isinstance(layers, bool) or int(layers) != layers or layers < 1:
-            raise ValueError(f"layers must be an integer >= 1 (got {layers!r})")
+        check_int("layers", layers, lo=1, hi=2**16)
+        check_int("num_tokens", num_tokens, lo=1)
+        check_int("num_classes", num_classes, lo=1)
+        check_int("width", width, lo=1, hi=2**16)
         keys = jax.random.split(key, int(layers) + 2)
         return cls(
             embedding=eqx.nn.Embedding(num_tokens, width, key=keys[0]),

@@ -31,7 +31,10 @@ import itertools
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Int, PRNGKeyArray
+
+from .._checks import check_int, check_memory, is_traced
 
 __all__ = [
     "InductionTask",
@@ -46,8 +49,10 @@ _DISTRACTOR_KINDS = 3  # prefix (first k−1), suffix (last k−1), permutation
 
 def draw_trigger(key: PRNGKeyArray, k: int, vocab: int) -> Int[Array, " k"]:
     """A k-gram of distinct content tokens (uniform without replacement from ``0 … vocab−1``)."""
-    if not 1 <= k < vocab:
-        raise ValueError(f"k must be in [1, vocab - 1 = {vocab - 1}] (got {k})")
+    vocab = check_int("vocab", vocab, lo=2)
+    k = check_int("k", k, lo=1, hi=vocab - 1)
+    # drawing without replacement permutes all of 0 … vocab−1 (keys, values, sort buffers)
+    check_memory("vocab", vocab, lambda v: 16 * v, lo=2)
     return jax.random.choice(key, vocab, (k,), replace=False).astype(jnp.int32)
 
 
@@ -151,20 +156,28 @@ class InductionTask(eqx.Module):
     num_distractors: int | None = eqx.field(static=True, default=None)
 
     def __check_init__(self):
-        if self.vocab < 2:
-            raise ValueError(f"vocab must be >= 2 (got {self.vocab})")
-        if not 1 <= self.k < self.vocab:
-            raise ValueError(f"k must be in [1, vocab - 1 = {self.vocab - 1}] (got {self.k})")
-        min_length = 3 if self.k == 1 else 4 * (self.k + 1)
-        if self.length < min_length:
-            raise ValueError(f"length must be >= {min_length} for k = {self.k} (got {self.length})")
-        if self.num_distractors is not None and not (
-            0 <= self.num_distractors <= self.max_distractors
-        ):
-            raise ValueError(
-                f"num_distractors must be in [0, {self.max_distractors}] (got "
-                f"{self.num_distractors})"
+        vocab = check_int("vocab", self.vocab, lo=2)
+        k = check_int("k", self.k, lo=1, hi=vocab - 1)
+        min_length = 3 if k == 1 else 4 * (k + 1)
+        check_int("length", self.length, lo=min_length)
+        if self.num_distractors is not None:
+            check_int("num_distractors", self.num_distractors, lo=0, hi=self.max_distractors)
+        if self.trigger is not None and not is_traced(self.trigger):
+            trigger = np.asarray(self.trigger)
+            if trigger.shape != (k,) or not np.issubdtype(trigger.dtype, np.integer):
+                raise ValueError(f"trigger must be {k} integer tokens (got {self.trigger!r})")
+            valid = (
+                (trigger == vocab).all()
+                if k == 1
+                else (
+                    ((trigger >= 0) & (trigger < vocab)).all() and len(set(trigger.tolist())) == k
+                )
             )
+            if not valid:
+                raise ValueError(
+                    f"trigger must be [{vocab}] (the trigger token) for k = 1, or {k} distinct "
+                    f"content tokens in [0, {vocab - 1}] (got {trigger.tolist()})"
+                )
 
     @property
     def max_distractors(self) -> int:
@@ -175,6 +188,13 @@ class InductionTask(eqx.Module):
         if self.num_distractors is not None:
             return self.num_distractors
         return max(0, min(self.length // 16, self.max_distractors))
+
+    @property
+    def batch_bytes(self) -> int:
+        """Bytes one sequence of :meth:`batch` holds at its peak (an estimate: the int32
+        tokens, the float32 uniforms it is drawn from and the k shifted copies that find
+        repeated triggers)."""
+        return 4 * self.length * (4 + 2 * self.k)
 
     @property
     def num_tokens(self) -> int:
@@ -195,9 +215,10 @@ class InductionTask(eqx.Module):
         return _sample(key, trigger, self.length, self.vocab, self.distractors)
 
     def batch(self, key: PRNGKeyArray, size: int) -> tuple[Int[Array, "b L"], Int[Array, " b"]]:
-        """``size`` independent sequences (``jax.vmap`` of :meth:`sample`)."""
-        if size < 1:
-            raise ValueError(f"size must be >= 1 (got {size})")
+        """``size`` independent sequences (``jax.vmap`` of :meth:`sample`); `size` an integer
+        >= 1 whose batch (tokens and the generator's uniforms) fits the memory budget."""
+        size = check_int("size", size, lo=1)
+        check_memory("size", size, lambda b: b * self.batch_bytes)
         return _batch(self, key, size)
 
     def with_length(self, length: int) -> InductionTask:
@@ -213,6 +234,7 @@ def _batch(task, key, size):
 def induction_head(length: int = 256, vocab: int = 16) -> InductionTask:
     """Induction head: one trigger token (id ``vocab``) once at ``p ≤ L − 3``, target after it,
     trigger again at the end."""
+    vocab = check_int("vocab", vocab, lo=2)
     return InductionTask(jnp.array([vocab], jnp.int32), 1, length, vocab)
 
 
@@ -227,8 +249,7 @@ def extended_induction_head(
 ) -> InductionTask:
     """Extended induction head: a fixed k-gram trigger of distinct content tokens, drawn from
     `key` (default ``jax.random.key(0)``) or given as `trigger`."""
-    if k < 2:
-        raise ValueError(f"k must be >= 2 for the extended task (got {k})")
+    k = check_int("k", k, lo=2)  # the extended task; k = 1 is induction_head
     if trigger is None:
         trigger = draw_trigger(jax.random.key(0) if key is None else key, k, vocab)
     else:
@@ -242,6 +263,5 @@ def per_sequence_trigger(
     k: int = 3, *, length: int = 256, vocab: int = 16, num_distractors: int | None = None
 ) -> InductionTask:
     """Stretch task: the k-gram is drawn per sequence, so it is revealed only at the end."""
-    if k < 2:
-        raise ValueError(f"k must be >= 2 for the per-sequence task (got {k})")
+    k = check_int("k", k, lo=2)  # the per-sequence task needs a k-gram
     return InductionTask(None, k, length, vocab, num_distractors)

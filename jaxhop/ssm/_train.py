@@ -20,6 +20,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from .._checks import check_int, check_memory, check_real
 from .._progress import progress
 from ._tasks import InductionTask
 
@@ -61,10 +62,12 @@ def make_optimizer(
 ) -> optax.GradientTransformation:
     """AdamW with linear warmup (default 5% of `steps`) then cosine decay to 0, clipped at
     global norm 1."""
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1 (got {steps})")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0 (got {lr})")
+    steps = check_int("steps", steps, lo=1)
+    check_real("lr", lr, lo=0, lo_open=True)
+    check_real("weight_decay", weight_decay, lo=0)
+    if warmup is not None:
+        # the cosine part needs at least one step after the warmup (of at least 2 in all)
+        warmup = check_int("warmup", warmup, lo=0, hi=max(steps - 1, 1))
     warmup = max(1, steps // 20) if warmup is None else warmup
     schedule = optax.warmup_cosine_decay_schedule(0.0, lr, min(warmup, steps), max(steps, 2))
     return optax.chain(
@@ -93,6 +96,22 @@ def train_step(optimizer, model, opt_state, task: InductionTask, key: PRNGKeyArr
     return model, opt_state, loss
 
 
+def _sequence_bytes(model: eqx.Module, task: InductionTask) -> int:
+    """An estimate of one training step's peak bytes per sequence, from the arguments alone:
+    float32 activations of every layer and their gradients, about 64 values per token and
+    channel (the delay bank, gates and FFT buffers), the logits, and the generator's buffers
+    (:attr:`InductionTask.batch_bytes`). Sized to catch gross overruns before tracing, not a
+    measured peak; the channel count is the embedding width (the widest array dimension for
+    a model without an ``embedding``)."""
+    embedding = getattr(model, "embedding", None)
+    if embedding is not None and hasattr(embedding, "weight"):
+        width = int(np.shape(embedding.weight)[-1])
+    else:
+        leaves = jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_inexact_array))
+        width = max((max(np.shape(x), default=1) for x in leaves), default=1)
+    return 4 * task.length * (64 * width + 4 * task.vocab) + task.batch_bytes
+
+
 @eqx.filter_jit
 def _eval_batch(model, tokens, labels):
     return jnp.sum(jnp.argmax(jax.vmap(model)(tokens), axis=-1) == labels)
@@ -106,9 +125,11 @@ def evaluate(
     *,
     batch: int = 256,
 ) -> float:
-    """Accuracy at the last position on `size` fresh sequences (evaluated in batches)."""
-    if size < 1:
-        raise ValueError(f"size must be >= 1 (got {size})")
+    """Accuracy at the last position on `size` fresh sequences (evaluated in batches of at
+    most `batch`, so `size` costs time, not memory; the batch must fit the memory budget)."""
+    size = check_int("size", size, lo=1)
+    batch = check_int("batch", batch, lo=1)
+    check_memory("batch", min(batch, size), lambda b: b * _sequence_bytes(model, task))
     correct = 0
     for i in range(0, size, batch):
         n = min(batch, size - i)
@@ -135,11 +156,12 @@ def train(
     """Train `model` on `task` with AdamW (warmup-cosine) for `steps` steps of `batch`
     fresh sequences; evaluate every `eval_every` steps (default: at the end only) on a fixed
     test set of `eval_size` sequences of `eval_task` (default `task`)."""
-    for name, value in (("steps", steps), ("batch", batch), ("eval_size", eval_size)):
-        if isinstance(value, bool) or int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer (got {value!r})")
-    if eval_every is not None and eval_every < 1:
-        raise ValueError(f"eval_every must be >= 1 (got {eval_every})")
+    steps = check_int("steps", steps, lo=1)
+    batch = check_int("batch", batch, lo=1)
+    eval_size = check_int("eval_size", eval_size, lo=1)
+    if eval_every is not None:
+        eval_every = check_int("eval_every", eval_every, lo=1)
+    check_memory("batch", batch, lambda b: b * _sequence_bytes(model, task))
     optimizer = make_optimizer(steps, lr=lr, warmup=warmup, weight_decay=weight_decay)
     # strong-typed leaves, so that the updated model has the same jit signature (one trace)
     model = jax.tree_util.tree_map(

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import time
 import warnings
@@ -48,6 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from .._memory import parse_bytes
 from .._progress import progress
 from ._distributed import Processes, local_pieces
 from ._grid import Grid, as_grid
@@ -69,21 +69,6 @@ _AXIS = "points"
 _DEFAULT_MAX_CHUNK = 2**20
 _CACHE_SIZE = 8
 _COMPILED: OrderedDict = OrderedDict()  # see _Chunker.compile
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9}
-_UNITS |= {"gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "tb": 10**12}
-
-
-def parse_bytes(value: int | float | str, *, name: str = "memory_budget") -> int:
-    """Bytes from a number or a string such as ``"512 MiB"``, ``"2GB"``, ``"1e9"``."""
-    if isinstance(value, str):
-        match = re.fullmatch(r"\s*([0-9.eE+]+)\s*([A-Za-z]*)\s*", value)
-        unit = match.group(2).lower() if match else None
-        if match is None or unit not in _UNITS:
-            raise ValueError(f"{name} must be a size like '512 MiB' or '2 GB', got {value!r}")
-        value = float(match.group(1)) * _UNITS[unit]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")
-    return int(value)
 
 
 def default_memory_budget(device: jax.Device) -> int:
