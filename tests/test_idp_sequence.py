@@ -159,3 +159,24 @@ def test_divergence_is_reported(key):
     with pytest.raises(Exception, match="diverged"):
         sol = jh.idp.simulate_sequence(net, (y0 * jnp.nan, alpha0), t1=0.01, key=key)
         jax.block_until_ready(sol.final)
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        (dict(kappa=jnp.asarray(float("nan"))), "kappa"),
+        (dict(kappa=jnp.asarray(-1.0)), "kappa"),
+        (dict(noise=float("inf")), "noise"),
+        (dict(memories_nan=True), "memories"),
+    ],
+)
+def test_sequence_network_refuses_out_of_domain_parameters(key, change, name):
+    memories = jh.idp.random_memories(key, 16, 4)
+    if change.pop("memories_nan", False):
+        memories = memories.at[0, 0].set(jnp.nan)
+    fields = dict(kappa=jnp.asarray(5.0)) | change
+    kappa = fields.pop("kappa")
+    with pytest.raises(ValueError, match=name):
+        jh.idp.SequenceNetwork(memories, jh.idp.cyclic_successor(4), kappa, **fields)
+    with pytest.raises(ValueError, match="num_memories"):
+        jh.idp.cyclic_successor(0)

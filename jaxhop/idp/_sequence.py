@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
-from .._checks import check_int, check_real
+from .._checks import check_finite, check_int, check_real
 from .._integrate import euler_maruyama_step, integrate
 from ._memories import hadamard_memories
 
@@ -51,6 +51,7 @@ DRIVES = ("abs", "square", "signed")
 
 def cyclic_successor(num_memories: int) -> Float[Array, "p p"]:
     """``S[ν, μ] = 1`` iff ``ν = μ + 1 mod P``: each memory excites the next."""
+    num_memories = check_int("num_memories", num_memories, lo=1)
     eye = np.eye(num_memories, dtype=np.float64)
     return jnp.asarray(np.roll(eye, 1, axis=0), dtype=jnp.result_type(float))
 
@@ -84,8 +85,10 @@ class SequenceNetwork(eqx.Module):
             raise ValueError(f"drive must be one of {DRIVES}, got {self.drive!r}")
         if not (math.isfinite(self.eps) and self.eps > 0):
             raise ValueError(f"eps must be a finite number > 0, got {self.eps!r}")
-        if not self.noise >= 0:
-            raise ValueError(f"noise must be >= 0, got {self.noise!r}")
+        check_real("noise", self.noise, lo=0)
+        check_real("kappa", self.kappa, lo=0)  # traced (under jit, vmap, grad): unchecked
+        check_finite("memories", self.memories)
+        check_finite("successor", self.successor)
         p = self.memories.shape[1]
         if self.successor.shape != (p, p):
             raise ValueError(f"successor must be {p}×{p}, got {self.successor.shape}")
