@@ -199,13 +199,16 @@ def euler_maruyama_step(
 
 
 def num_steps_for(t1: float, dt: float, save_every: int | None = None) -> int:
-    """Steps covering ``[0, t1)`` at step ``dt``: ``round(t1/dt)``, rounded up to a multiple of
-    `save_every` (so that every saved block is whole)."""
+    """Steps covering ``[0, t1)`` at step ``dt``: ``round(t1/dt)`` (at least 1), rounded up to
+    a multiple of `save_every` (an integer ≥ 1; so that every saved block is whole)."""
     if not (math.isfinite(dt) and dt > 0):
         raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
     if not (math.isfinite(t1) and t1 > 0):
         raise ValueError(f"t1 must be a finite number > 0, got {t1!r}")
-    steps = round(t1 / dt)
+    if save_every is not None:
+        save_every = _check_int("save_every", save_every, minimum=1)
+    # at least one step: a t1 shorter than dt/2 still advances once (never a run of 0 steps)
+    steps = max(1, round(t1 / dt))
     if save_every is not None and steps % save_every:
         steps += save_every - steps % save_every
     if steps > 2**31 - 1:  # the engine's loop counter is int32

@@ -166,3 +166,12 @@ def test_final_state_only_memory_does_not_grow_with_steps():
     # thinning stores num_steps / save_every + 1 states, and no more
     thinned = _compiled_bytes(10_000, 100)
     assert 101 * state_bytes <= thinned < 3 * 101 * state_bytes
+
+
+def test_num_steps_for_takes_at_least_one_step_and_checks_save_every():
+    from jaxhop._integrate import num_steps_for
+
+    assert num_steps_for(0.01, 1.0) == 1  # t1 < dt/2: one step, not a run of none
+    assert num_steps_for(10.0, 0.1, 7) == 105  # 100 steps rounded up to whole blocks of 7
+    with pytest.raises(ValueError, match="save_every"):
+        num_steps_for(1.0, 0.1, 0)
