@@ -90,10 +90,23 @@ def _float(x) -> Array:
 
 
 def _check_domain(kappa, z0=None) -> None:
-    # Concrete arguments: the map is defined for finite κ > 0 and Z > 0.
-    check_real("kappa", kappa, lo=0, lo_open=True)
-    if z0 is not None:
-        check_real("z0", z0, lo=0, lo_open=True)
+    # Concrete arguments: the map is defined for finite κ > 0 and Z > 0 — also once cast to
+    # the working precision (float32 unless x64), where 1e-45 is 0 and 1e39 is inf.
+    for name, value in (("kappa", kappa), ("z0", z0)):
+        if value is None:
+            continue
+        check_real(name, value, lo=0, lo_open=True)
+        if is_traced(value) or isinstance(value, jax.Array):
+            continue  # a JAX array is already in the precision the map computes in
+        dtype = np.dtype(jnp.result_type(float))
+        with np.errstate(over="ignore", under="ignore"):
+            cast = np.asarray(value, np.float64).astype(dtype)
+        info = np.finfo(dtype)
+        if not np.all(np.isfinite(cast) & (cast >= info.tiny)):  # XLA flushes subnormals
+            raise ValueError(
+                f"{name} must be in [{info.tiny:.3g}, {info.max:.3g}] to be represented in "
+                f"{dtype.name} (enable jax_enable_x64 for more); got {value!r}"
+            )
 
 
 def _in_domain(kappa, z0=None) -> Array:
