@@ -93,6 +93,7 @@ def _default_outputs() -> set[str]:
     outs.update(re.findall(r'default_out="([^"]+)"', demo))
     text = (ROOT / "README.md").read_text() + (ROOT / "docs" / "getting-started.md").read_text()
     outs.update(re.findall(r"--out ([a-z][a-z0-9_.-]*)", text))
+    outs.update(re.findall(r"--to ([a-z][a-z0-9_./-]*)", text))  # sweep-export targets
     outs.add("site")  # mkdocs build
     return {o for o in outs if not o.startswith("/")}
 
