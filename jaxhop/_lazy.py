@@ -65,7 +65,10 @@ def attach(package: str) -> tuple[Callable[[str], object], Callable[[], list[str
     def __getattr__(name: str) -> object:
         if name not in names:
             # a submodule not imported yet (``jh.saliency._map``): what the eager package
-            # gave, since its imports had loaded every submodule
+            # gave, since its imports had loaded every submodule. Dunder probes (inspect,
+            # pickle, copy) name no submodule: answered without searching the disk.
+            if name.startswith("__"):
+                raise AttributeError(f"module {package!r} has no attribute {name!r}")
             spec = sys.modules[package].__spec__
             paths = getattr(spec, "submodule_search_locations", None) or []
             if importlib.machinery.PathFinder.find_spec(name, list(paths)) is not None:

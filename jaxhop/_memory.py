@@ -82,14 +82,15 @@ def budget_error(
     lo: int = 1,
     allowed: Callable[[int], int] | None = None,
     sep: str = "=",
+    budget: int | None = None,
 ) -> str | None:
     """``None`` if ``need(value)`` bytes (an estimate from the arguments, made before any work)
     fit :func:`memory_budget`; otherwise the message refusing it: `name`, the estimate, the
     budget, the largest value in ``[lo, value]`` that fits (by bisection — `need` must grow with
     its argument; ``allowed(v)`` rounds it down to a value the argument accepts) and how to
     change the budget. `sep` joins name and value (``"="`` for a Python argument, ``" "`` for a
-    command-line flag)."""
-    budget = memory_budget()
+    command-line flag); `budget` defaults to :func:`memory_budget`."""
+    budget = memory_budget() if budget is None else budget
     estimate = need(value)
     if estimate <= budget:
         return None

@@ -273,8 +273,10 @@ def check_memory(
     rounds it down to a value the argument accepts, e.g. a power of two), and how to raise
     the budget.
     """
-    memory_budget()  # a malformed $JAXHOP_MEMORY_BUDGET: a usage error
-    message = _memory.budget_error(name, value, need, lo=lo, allowed=allowed, sep=" ")
+    budget = memory_budget()  # a malformed $JAXHOP_MEMORY_BUDGET is a usage error here
+    message = _memory.budget_error(
+        name, value, need, lo=lo, allowed=allowed, sep=" ", budget=budget
+    )
     if message is not None:
         raise UsageError(message)
 
