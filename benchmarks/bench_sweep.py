@@ -33,8 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 from _timing import record, time_interleaved, time_min  # noqa: E402
-
-STEPS = 200
+from bench_saliency import STEPS, TILE, numpy_sweep_strong  # noqa: E402
 
 
 def _axes(quick: bool):
@@ -44,17 +43,24 @@ def _axes(quick: bool):
     return kappas, z0s
 
 
-def numpy_saliency(kappas, z0s):
-    """Retrievals (loop over steps), regime and period on the full grid, float32."""
+def _numpy_closed_forms(kappas, z0s):
+    """The grid as flat float32 (κ, Z₀), with the closed-form regime and period."""
     kappa, z = np.meshgrid(kappas.astype(np.float32), z0s.astype(np.float32), indexing="ij")
     kappa, z = kappa.ravel(), z.ravel()
-    count = np.zeros(z.shape, np.int32)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(invalid="ignore"):
         disc = kappa * kappa - 4 * kappa
         root = np.sqrt(np.where(disc >= 0, disc, np.nan))
         z_minus, z_plus = (kappa - root) / 2, (kappa + root) / 2
         regime = np.where(kappa < 4, 2, np.where(z >= z_minus, 0, 1)).astype(np.int32)
         period = np.log(z_plus)
+    return kappa, z, regime, period
+
+
+def numpy_saliency(kappas, z0s):
+    """Retrievals (loop over steps), regime and period on the full grid, float32."""
+    kappa, z, regime, period = _numpy_closed_forms(kappas, z0s)
+    count = np.zeros(z.shape, np.int32)
+    with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(STEPS):
             alive = z > 1
             count += alive
@@ -62,25 +68,12 @@ def numpy_saliency(kappas, z0s):
     return count, regime, period
 
 
-def numpy_saliency_strong(kappas, z0s, tile=8192):
+def numpy_saliency_strong(kappas, z0s, tile=TILE):
     """The strong baseline: the same computation with the loop over steps on cache-sized tiles
-    of 8,192 points (each tile's state stays in cache for all 200 steps)."""
-    kappa, z = np.meshgrid(kappas.astype(np.float32), z0s.astype(np.float32), indexing="ij")
-    kappa, z = kappa.ravel(), z.ravel()
-    count = np.zeros(z.shape, np.int32)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        disc = kappa * kappa - 4 * kappa
-        root = np.sqrt(np.where(disc >= 0, disc, np.nan))
-        z_minus, z_plus = (kappa - root) / 2, (kappa + root) / 2
-        regime = np.where(kappa < 4, 2, np.where(z >= z_minus, 0, 1)).astype(np.int32)
-        period = np.log(z_plus)
-        for start in range(0, z.size, tile):
-            sl = slice(start, start + tile)
-            k, zz, c = kappa[sl], z[sl], count[sl]
-            for _ in range(STEPS):
-                alive = zz > 1
-                c += alive
-                zz = np.where(alive, k * (1 - 1 / zz), np.nan)
+    of 8,192 points (each tile's state stays in cache for all 200 steps): bench_saliency's
+    tiled loop."""
+    kappa, z, regime, period = _numpy_closed_forms(kappas, z0s)
+    _, count = numpy_sweep_strong(kappa, z, tile=tile)
     return count, regime, period
 
 
