@@ -98,17 +98,26 @@ def _state_index(s: Int8[Array, "n batch"]) -> Int[Array, " batch"]:
 
 
 @eqx.filter_jit
+def _fields_and_weights(model):
+    # the fields u(s_a) of every state (columns) and W[a, b] = s_b · u(s_a), in one pass
+    states = state_space(model.size)
+    u = model.fields(states)  # (n, states): u[:, a] = u(s_a)
+    weights = jax.lax.dot_general(
+        u.astype(jnp.int32), states.astype(jnp.int32), (((0,), (0,)), ((), ()))
+    )
+    return u, weights
+
+
 def coupling_matrix(model: DenseMemory) -> Int[Array, "states states"]:
     """``W[a, b] = s_b · u(s_a)``: the exact integer log-weight (times ``N^{n−1}/β``) of the
     parallel transition ``s_a → s_b`` (row: from, column: to)."""
     _check_model(model)
-    states = state_space(model.size)
-    u = model.fields(states)  # (n, states): u[:, a] = u(s_a)
-    return jax.lax.dot_general(
-        u.astype(jnp.int32),
-        states.astype(jnp.int32),
-        (((0,), (0,)), ((), ())),
-    )
+    return _fields_and_weights(model)[1]
+
+
+def _triangles(weights):
+    antisym = weights - weights.T
+    return antisym + antisym[:, 0][None, :] + antisym[0, :][:, None]
 
 
 def balance_residual(model: DenseMemory) -> Int[Array, "states states"]:
@@ -116,17 +125,15 @@ def balance_residual(model: DenseMemory) -> Int[Array, "states states"]:
     identically zero if and only if the stochastic parallel dynamics obeys detailed balance.
     ``R(a, b) = A(a, b) + A(b, 0) + A(0, a)`` with ``A(a, b) = W[a, b] − W[b, a]``; multiply by
     ``β / N^{n−1}`` for the log-ratio of the two directions round the triangle."""
-    weights = coupling_matrix(model)
-    antisym = weights - weights.T
-    return antisym + antisym[:, 0][None, :] + antisym[0, :][:, None]
+    return _triangles(coupling_matrix(model))
 
 
-def _host_transition(model, beta: float) -> np.ndarray:
+def _host_transition(model, beta: float, u, weights) -> np.ndarray:
     # float64 on the host whatever JAX's precision: π spans tens of orders of magnitude at
     # moderate β, which a float32 linear solve gets wrong by O(1)
     scale = float(model.size) ** (model.order - 1)
-    weights = np.asarray(coupling_matrix(model), np.float64)
-    u = np.asarray(model.fields(state_space(model.size)), np.float64) / scale
+    weights = np.asarray(weights, np.float64)
+    u = np.asarray(u, np.float64) / scale
     log_norm = np.sum(np.logaddexp(beta * u, -beta * u), axis=0)  # Σ_i log 2cosh βφ_i
     return np.exp(beta * weights / scale - log_norm[:, None])
 
@@ -136,7 +143,7 @@ def transition_matrix(model: DenseMemory, beta: float) -> np.ndarray:
     `beta` (> 0, finite), in float64 (NumPy, on the host); rows sum to 1."""
     _check_model(model)
     check_real("beta", beta, lo=0.0, lo_open=True)
-    return _host_transition(model, float(beta))
+    return _host_transition(model, float(beta), *_fields_and_weights(model))
 
 
 class DetailedBalance(eqx.Module):
@@ -165,7 +172,8 @@ def detailed_balance(model: DenseMemory, beta: float = 1.0) -> DetailedBalance:
     _check_model(model)
     check_real("beta", beta, lo=0.0, lo_open=True)
     beta = float(beta)
-    p = _host_transition(model, beta)
+    u, weights = _fields_and_weights(model)
+    p = _host_transition(model, beta, u, weights)
     states = p.shape[0]
     # π (Pᵀ − I) = 0 with Σ π = 1: the last equation replaced by the normalisation
     system = p.T - np.eye(states)
@@ -178,7 +186,7 @@ def detailed_balance(model: DenseMemory, beta: float = 1.0) -> DetailedBalance:
     tiny = np.finfo(np.float64).tiny
     ratio = np.log(np.maximum(flow, tiny)) - np.log(np.maximum(flow.T, tiny))
     scale = float(model.size) ** (model.order - 1)
-    residual = np.asarray(balance_residual(model))
+    residual = np.asarray(_triangles(weights))
     return DetailedBalance(
         residual=float(np.max(np.abs(residual))) / scale,
         entropy_production=float(0.5 * np.sum(current * ratio)),
