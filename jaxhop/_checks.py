@@ -11,9 +11,13 @@ The rule every public function follows:
 
 :func:`is_traced` tells the two cases apart; :func:`check_real` and :func:`check_int` are the
 concrete checks (they return at once for traced values); :func:`nan_unless` is the traced
-counterpart. Functions that allocate by a size argument estimate the bytes from their arguments
-and call :func:`check_memory`, which refuses what exceeds :func:`memory_budget` (the memory
-available now, or ``$JAXHOP_MEMORY_BUDGET``), naming the largest size that fits.
+counterpart. :func:`finite_or_flag` is the same rule for a run's *result* (a simulation that
+diverged): concrete, it raises ``FloatingPointError``; traced, it turns the result into NaN.
+Neither uses a host callback, so every program stays in JAX's persistent compilation cache
+(which stores no program with one, e.g. ``equinox.error_if``). Functions that allocate by a
+size argument estimate the bytes from their arguments and call :func:`check_memory`, which
+refuses what exceeds :func:`memory_budget` (the memory available now, or
+``$JAXHOP_MEMORY_BUDGET``), naming the largest size that fits.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ __all__ = [
     "check_memory",
     "memory_budget",
     "nan_unless",
+    "finite_or_flag",
 ]
 
 INT32_MAX = 2**31 - 1
@@ -139,6 +144,29 @@ def nan_unless(ok: Bool[ArrayLike, ...], value: ArrayLike) -> Array:
     if not jnp.issubdtype(value.dtype, jnp.inexact):
         value = value.astype(jnp.result_type(float))
     return jnp.where(ok, value, jnp.nan)
+
+
+def finite_or_flag(message: str, check: Any, flagged: Any) -> Any:
+    """Refuse a run whose `check` pytree (e.g. its final state) holds a non-finite value.
+
+    Concrete `check`: raise ``FloatingPointError(message)`` if any element is non-finite, else
+    return `flagged` unchanged. Traced `check` (under ``jit``/``vmap``): return `flagged` with
+    every floating leaf NaN wherever `check` is not all finite (a diverged run's observations
+    come back non-finite, never plausible numbers, e.g. ``tanh`` of an infinite state); integer
+    leaves are left as they are. Under ``vmap`` the flag is per example."""
+    leaves = jax.tree_util.tree_leaves(check)
+    if not is_traced(check):
+        if not all(np.all(np.isfinite(np.asarray(leaf))) for leaf in leaves):
+            raise FloatingPointError(message)
+        return flagged
+    ok = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(leaf)) for leaf in leaves]))
+
+    def flag(leaf):
+        if leaf is None or not jnp.issubdtype(jnp.result_type(leaf), jnp.inexact):
+            return leaf
+        return jnp.where(ok, leaf, jnp.asarray(jnp.nan, jnp.result_type(leaf)))
+
+    return jax.tree_util.tree_map(flag, flagged)
 
 
 def check_finite(name: str, value: object) -> None:

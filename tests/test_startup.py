@@ -270,3 +270,58 @@ def test_a_submodule_is_reachable_as_an_attribute_of_a_lazy_package():
     )
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert child.returncode == 0, child.stderr
+
+
+# A diverged simulation is refused without a host callback (JAX's persistent compilation cache
+# stores no program holding one, so `equinox.error_if` made every such program recompile on
+# each run): concrete, FloatingPointError; traced, the observations and final state are NaN.
+
+
+def _idp_case():
+    import jax.numpy as jnp
+
+    import jaxhop as jh
+
+    net = jh.idp.IDPNetwork(jh.idp.hadamard_memories(16, 2), activation="hardtanh")
+    schedule = jh.idp.SaliencySchedule(jnp.array([0.0, 1e4]), jnp.array([[1.5, 0.5]]))
+
+    def run(y0, **kw):
+        return jh.idp.simulate(net, schedule, y0, **kw)
+
+    return run, 16
+
+
+def _firing_rate_case():
+    import jax
+
+    from jaxhop import firing_rate as fr
+
+    xi = fr.bernoulli_patterns(jax.random.PRNGKey(0), 20, 2, 0.2)
+    net = fr.FiringRateNetwork.designed(xi, fr.Sigmoid(4.8, 0.2), a=-0.3, b=0.95)
+
+    def run(x0, **kw):
+        return fr.simulate(net, x0, **kw)
+
+    return run, 20
+
+
+@pytest.mark.parametrize("case", [_idp_case, _firing_rate_case])
+def test_a_diverged_run_raises_concrete_and_is_nan_under_jit_without_a_callback(case):
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    run, n = case()
+    # explicit Euler with dt = 3 on the leak −y multiplies y by (1 − 3) each step: |y| = 2^300
+    with pytest.raises(FloatingPointError, match="diverged"):
+        run(jnp.ones(n), t1=900.0, dt=3.0, save_every=1)
+    jitted = eqx.filter_jit(jax.vmap(lambda y0: run(y0, t1=1.0, save_every=10)))
+    good = jnp.full(n, 0.5)
+    sol = jitted(jnp.stack([good, good.at[3].set(jnp.nan)]))
+    ys, final = np.asarray(sol.ys), np.asarray(sol.final)
+    assert np.all(np.isfinite(ys[0])) and np.all(np.isfinite(final[0]))  # the good trial
+    assert np.all(np.isnan(ys[1])) and np.all(np.isnan(final[1]))  # flagged, none plausible
+    eager = run(good, t1=1.0, save_every=10)
+    np.testing.assert_allclose(ys[0], np.asarray(eager.ys), rtol=1e-5, atol=1e-6)
+    assert "callback" not in jitted.lower(jnp.stack([good, good])).as_text()

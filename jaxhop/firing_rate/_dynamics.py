@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import equinox as eqx
-import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray, PyTree
 
+from .._checks import finite_or_flag
 from .._integrate import Solution, euler_maruyama_step, integrate, num_steps_for
 from ._network import FiringRateNetwork
 
@@ -43,12 +43,15 @@ def simulate(
     Returns the engine's :class:`~jaxhop.Solution`: ``final`` the rates at ``t1``, ``ys`` the
     saved observations (``save_fn(x)``, default the overlaps ``m^ν(t)``) every `save_every`
     steps, or ``None`` when `save_every` is ``None``. A `key` is required when
-    ``network.noise > 0``. Non-finite final rates raise (``eqx.error_if``).
+    ``network.noise > 0``. Non-finite final rates raise ``FloatingPointError`` (traced: the
+    saved observations and the final rates come back NaN; :func:`jaxhop._checks.finite_or_flag`).
     """
     num_steps = num_steps_for(t1, dt, save_every)
     if network.noise > 0 and key is None:
         raise ValueError("key is required when network.noise > 0")
-    return _run(network, x0, num_steps, dt, key, save_every, save_fn)
+    sol = _run(network, x0, num_steps, dt, key, save_every, save_fn)
+    ys, final = finite_or_flag("firing-rate simulation diverged", sol.final, (sol.ys, sol.final))
+    return eqx.tree_at(lambda s: (s.ys, s.final), sol, (ys, final), is_leaf=lambda x: x is None)
 
 
 @eqx.filter_jit
@@ -64,7 +67,4 @@ def _run(network, x0, num_steps, dt, key, save_every, save_fn):
         save_every=save_every,
         save_fn=(save_fn or network.overlaps) if save_every is not None else None,
     )
-    final = eqx.error_if(
-        sol.final, ~jnp.all(jnp.isfinite(sol.final)), "firing-rate simulation diverged"
-    )
-    return eqx.tree_at(lambda s: s.final, sol, final)
+    return sol

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from .._checks import check_finite, check_int, check_memory, check_real
+from .._checks import check_finite, check_int, check_memory, check_real, finite_or_flag
 from .._integrate import Solution, euler_maruyama_step, integrate, num_steps_for
 from ._memories import random_memories
 from ._network import AbstractMemoryNetwork, AdditiveNetwork, IDPNetwork, SaliencySchedule
@@ -90,10 +90,10 @@ def simulate(
         save_every=save_every,
         save_fn=network.overlaps if save_every is not None else None,
     )
-    final = eqx.error_if(
-        sol.final, ~jnp.all(jnp.isfinite(sol.final)), "IDP simulation diverged (non-finite state)"
+    ys, final = finite_or_flag(
+        "IDP simulation diverged (non-finite state)", sol.final, (sol.ys, sol.final)
     )
-    return eqx.tree_at(lambda s: s.final, sol, final)
+    return eqx.tree_at(lambda s: (s.ys, s.final), sol, (ys, final), is_leaf=lambda x: x is None)
 
 
 def published_saliencies(

@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
-from .._checks import check_finite, check_int, check_real
+from .._checks import check_finite, check_int, check_real, finite_or_flag
 from .._integrate import euler_maruyama_step, integrate
 from ._memories import hadamard_memories
 
@@ -243,6 +243,7 @@ def simulate_sequence(
         save_fn=_observe(network),
         checkpoint=checkpoint,
     )
-    finite = jnp.all(jnp.isfinite(sol.final[0])) & jnp.all(jnp.isfinite(sol.final[1]))
-    final = eqx.error_if(sol.final, ~finite, "two-timescale simulation diverged (non-finite)")
-    return eqx.tree_at(lambda s: s.final, sol, final)
+    ys, final = finite_or_flag(
+        "two-timescale simulation diverged (non-finite)", sol.final, (sol.ys, sol.final)
+    )
+    return eqx.tree_at(lambda s: (s.ys, s.final), sol, (ys, final), is_leaf=lambda x: x is None)
