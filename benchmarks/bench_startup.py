@@ -9,7 +9,10 @@
   fills the cache, the second reads it. ``compile_s`` sums JAX's backend-compile events (a
   cache hit's read included), ``trace_lower_s`` the tracing and lowering no cache removes;
   ``warm_compiled`` counts the programs the warm run still compiled (JAX caches no program
-  with a host callback, e.g. ``equinox.error_if``) and ``warm_compiled_s`` their time.
+  with a host callback, e.g. ``equinox.error_if``) and ``warm_compiled_s`` their time;
+  ``warm_not_written`` names the programs JAX declined to cache in the warm run and why (its
+  ``jax_explain_cache_misses`` log), ``warm_below_min_compile_time`` counts those skipped as
+  faster to compile than the cache's minimum compile time.
   Target: the warm run's compile time ≤ 30 % of the cold run's.
 
 The commands timed are ``fit-period --target 1.5`` and ``demo`` (``demo --quick`` with
@@ -58,6 +61,18 @@ def on_event(event, **kwargs):
         hit[0] = True
     elif event == "/jax/compilation_cache/cache_misses":
         totals["cache_misses"] += 1
+# JAX_EXPLAIN_CACHE_MISSES=1 (set by _probe) makes JAX log, at WARNING, each program it does
+# not write to the cache and why (a host callback; under the minimum compile time)
+import logging, re
+not_written = []
+class NotWritten(logging.Handler):
+    def emit(self, record):
+        found = re.match(r"Not writing persistent cache entry for '(.*?)' because (.*)",
+                         record.getMessage())
+        if found:
+            not_written.append(f"{found[1]}: {found[2].split(' (')[0]}")
+logging.getLogger("jax._src.compiler").addHandler(NotWritten(logging.WARNING))
+totals["not_written"] = not_written
 jax.monitoring.register_event_duration_secs_listener(on_duration)
 jax.monitoring.register_event_listener(on_event)
 code = cli.main(sys.argv[1:])
@@ -115,7 +130,11 @@ def bench_startup(repeats: int) -> list[dict]:
 
 
 def _probe(args: list[str], cache: Path, out: Path) -> dict:
-    env = _env(JAXHOP_COMPILATION_CACHE=str(cache), BENCH_STARTUP_OUT=str(out))
+    env = _env(
+        JAXHOP_COMPILATION_CACHE=str(cache),
+        BENCH_STARTUP_OUT=str(out),
+        JAX_EXPLAIN_CACHE_MISSES="1",
+    )
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-c", _PROBE, *args], cwd=ROOT, env=env, capture_output=True, check=True
@@ -148,6 +167,8 @@ def bench_cache(name: str, args: list[str]) -> dict:
         "warm_cache_misses": warm["cache_misses"],
         "warm_compiled": warm["uncached"],
         "warm_compiled_s": round(warm["uncached_compile_s"], 3),
+        "warm_not_written": sorted({w for w in warm["not_written"] if ": it took <" not in w}),
+        "warm_below_min_compile_time": sum(": it took <" in w for w in warm["not_written"]),
         "cache_entries": len(entries),
         "cache_mb": round(cache_mb, 1),
         "target": "warm compile <= 30% of cold",
