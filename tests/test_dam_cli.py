@@ -1,6 +1,7 @@
 """``jaxhop dam-recall``: JSON contract and bad input (exit 2, one line)."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -31,10 +32,13 @@ def test_dam_recall_json_keys(capsys):
     assert 0 <= out["fixed_point_fraction"] <= out["converged_fraction"]
 
 
-def test_dam_recall_order2_has_no_full_theory(capsys):
-    code = main("dam-recall --order 2 --size 64 --load 0.05 --trials 2 --steps 2 --json".split())
-    assert code == 0
-    assert json.loads(capsys.readouterr().out)["theory_full_m"] is None
+def test_dam_recall_order2_full_theory(capsys):
+    # n = 2: the full GFA process; its first step is the exact erf(m0/√(2α)) (± MC error)
+    args = "dam-recall --order 2 --size 64 --load 0.05 --m0 0.2 --trials 2 --steps 2 --json"
+    assert main(args.split()) == 0
+    full = json.loads(capsys.readouterr().out)["theory_full_m"]
+    assert len(full) == 3 and full[0] == pytest.approx(0.2, abs=1e-3)
+    assert full[1] == pytest.approx(math.erf(0.2 / math.sqrt(0.1)), abs=0.03)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,9 @@ Public API:
   :func:`theory_vs_simulation`, :func:`phase_diagram`, :func:`basin_edge`;
 - theory: :func:`recurrence` (Γ = 0), :func:`capacity`, :func:`two_step` (closed form with
   Γ(1,0)), :func:`effective_process` (Monte-Carlo single-site process) → :class:`EffectiveProcess`,
-  :func:`hermite_weights`, :func:`noise_coefficients`, :func:`response_coefficients`;
+  :func:`hopfield_process` (n = 2, full generating-functional process) →
+  :class:`HopfieldProcess`, :func:`recall_then_collapse`, :func:`hermite_weights`,
+  :func:`noise_coefficients`, :func:`response_coefficients`;
 - detailed balance (exact enumeration, N ≤ 12): :func:`detailed_balance` →
   :class:`DetailedBalance`, :func:`attractor_periods`, :func:`transition_matrix`,
   :func:`balance_residual`, :func:`coupling_matrix`, :func:`state_space`;
@@ -60,6 +62,11 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
         basin_edge as basin_edge,
         phase_diagram as phase_diagram,
         theory_vs_simulation as theory_vs_simulation,
+    )
+    from ._hopfield import (
+        HopfieldProcess as HopfieldProcess,
+        hopfield_process as hopfield_process,
+        recall_then_collapse as recall_then_collapse,
     )
     from ._model import (
         RULES as RULES,

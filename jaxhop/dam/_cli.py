@@ -33,11 +33,6 @@ def _recall(args: argparse.Namespace) -> dict:
     for name, value in (("--trials", args.trials), ("--steps", args.steps)):
         check_count(name, value)
     check_count("--pattern-sets", args.pattern_sets)
-    if args.paths is not None and args.order < 3:
-        raise UsageError(
-            f"--paths sets the effective process of --order >= 3: no effect with --order "
-            f"{args.order}"
-        )
     paths = _PATHS if args.paths is None else check_count("--paths", args.paths)
     import jax
     import numpy as np
@@ -103,6 +98,14 @@ def _recall(args: argparse.Namespace) -> dict:
             key=jax.random.fold_in(key, 1),
             paths=paths,
             variant=args.variant,
+        )
+        full = np.asarray(process.m, np.float64)
+    else:  # n = 2: the full generating-functional process (Düring, Coolen & Sherrington 1998)
+        from ._hopfield import hopfield_process
+
+        check_memory("--paths", paths, lambda p: 8 * (2 * args.steps + 1) * p)
+        process = hopfield_process(
+            args.m0, args.load, args.steps, key=jax.random.fold_in(key, 1), paths=paths
         )
         full = np.asarray(process.m, np.float64)
     out = {
@@ -173,6 +176,6 @@ def register(subparsers) -> None:
         "--paths",
         type=int,
         default=None,
-        help=f"effective-process paths, n >= 3 (default {_PATHS})",
+        help=f"effective-process paths (n = 2: full GFA process; default {_PATHS})",
     )
     parser.add_argument("--seed", type=seed, default=0, help="any integer, mod 2^32")
