@@ -154,7 +154,7 @@ def _one_line_error(code, out, err, expected_code=2):
         ("ssm train --task induction --per-sequence", ["--per-sequence", "--task"]),
         ("ssm train --eval-every 250", ["--eval-every", "--steps"]),
         ("dam-recall --steps 100000", ["--steps", "largest --steps"]),
-        ("dam-recall --order 2 --paths 10", ["--paths", "--order"]),
+        ("dam-recall --order 2 --paths 0", ["--paths"]),
         ("firing-rate phase-diagram --size 1000000000000", ["--size"]),
         ("firing-rate phase-diagram --chunk-size 0", ["--chunk-size"]),
     ],

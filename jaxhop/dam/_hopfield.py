@@ -33,7 +33,7 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
 from .._checks import check_real, nan_unless
 
@@ -151,7 +151,9 @@ def hopfield_process(
     return jax.tree_util.tree_map(lambda x: nan_unless(valid, x), result)
 
 
-def recall_then_collapse(m, threshold: float = 0.8, low: float | None = None):
+def recall_then_collapse(
+    m: Float[ArrayLike, "*batch t"], threshold: float = 0.8, low: float | None = None
+) -> Bool[Array, "*batch"]:
     """True where an overlap trace ``m[..., t]`` first rises to ``≥ threshold`` and later falls
     to ``< low`` (default ``low = threshold``, strictly after the rise); NumPy or JAX arrays."""
     low = threshold if low is None else low
