@@ -65,10 +65,16 @@ def test_packed_columns_are_used_and_exact(key):
         s, previous = jnp.asarray(states[t]), jnp.asarray(states[t - 1])
         for known in (True, False):
             state = _RecallState(
-                s, previous, jnp.asarray(active[t]), jnp.asarray(known), overlaps_of(previous)
+                s,
+                previous,
+                jnp.asarray(active[t]),
+                overflow=jnp.zeros(s.shape[1], bool),
+                started=jnp.asarray(known),
+                overlaps=overlaps_of(previous),
             )
             new = step(state)
             np.testing.assert_array_equal(np.asarray(new.s), states[t + 1])
+            assert not np.any(np.asarray(new.overflow))
             np.testing.assert_array_equal(
                 np.asarray(new.off_cycle), (states[t + 1] != states[t - 1]).any(0)
             )
@@ -96,8 +102,8 @@ def test_settled_columns_alternate_without_fields(key):
     a = jh.dam.cue(k1, model.cued_pattern(), 0.0, 4)
     b = jh.dam.cue(k2, model.cued_pattern(), 0.0, 4)
     assert not np.array_equal(np.asarray(jh.dam.parallel_step(model, a)), np.asarray(b))
-    state = _RecallState(a, b, jnp.zeros(4, bool), jnp.asarray(True))
-    new, previous, active, _, _ = _parallel_skipping_step(
+    state = _RecallState(a, b, jnp.zeros(4, bool), jnp.zeros(4, bool), jnp.asarray(True))
+    new, previous, active, _, _, _ = _parallel_skipping_step(
         _Update(model, "parallel"), state, 0.0, None
     )
     np.testing.assert_array_equal(np.asarray(new), np.asarray(b))

@@ -36,8 +36,16 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int8, PRNGKeyArray
 
+from .._checks import is_traced
 from .._integrate import Solution, integrate
-from ._fields import OverlapShift, acc_dtype, horner, overlap_dtype, power_fields
+from ._fields import (
+    OVERFLOW_MESSAGE,
+    OverlapShift,
+    acc_dtype,
+    horner,
+    overlap_dtype,
+    power_fields,
+)
 from ._model import DenseMemory
 
 __all__ = [
@@ -108,6 +116,14 @@ def overlap(pattern: Int8[Array, " n"], s: Int8[Array, "n batch"]) -> Float[Arra
 def _sgn_keep(u, s):
     zero = jnp.zeros_like(u)
     return jnp.where(u > zero, 1, jnp.where(u < zero, -1, s)).astype(jnp.int8)
+
+
+def _parallel_update(dam, s):
+    """``sgn(u)`` for all sites and the per-trial int32-overflow flag (False for ``F = exp``)."""
+    if dam.separation == "exp":
+        return _sgn_keep(dam.fields(s), s), jnp.zeros(s.shape[1:], bool)
+    u, overflow = power_fields(dam, s, with_overflow=True)
+    return _sgn_keep(u, s), overflow
 
 
 @eqx.filter_jit
@@ -248,11 +264,13 @@ class _RecallState(NamedTuple):
     its fixed point or 2-cycle (``s(t) ≠ s(t−2)``); with the cycle skip also whether a step has
     been taken (`started`: before it, ``s(t−1)`` is only the convention ``s(−1) = s(0)``) and,
     for exact integer fields, the overlaps ``Ξᵀ s(t−1)`` per pattern block (valid, once
-    started, for every column still to be updated)."""
+    started, for every column still to be updated). `overflow`, per column: a field so far went
+    beyond int32 exactness (sticky; its saved overlaps are NaN from then on)."""
 
     s: Array
     previous: Array
     off_cycle: Array
+    overflow: Array
     started: Array | None = None
     overlaps: Array | None = None
 
@@ -277,7 +295,7 @@ def _parallel_skipping_step(model, state, t, key):
     incremental = state.overlaps is not None
 
     def settled(_):
-        return previous, state.overlaps
+        return previous, state.overlaps, state.overflow
 
     def update(width):
         def branch(_):
@@ -290,33 +308,39 @@ def _parallel_skipping_step(model, state, t, key):
                 columns = jnp.where(columns < 0, columns[0], columns)
                 s_w, prev_w = s[:, columns], previous[:, columns]
             if not incremental:
-                new_w, overlaps = parallel_step(dam, s_w), None
+                (new_w, over_w), overlaps = _parallel_update(dam, s_w), None
             else:
                 kept = state.overlaps if full else state.overlaps[:, columns]
                 shift = OverlapShift.between(kept, s_w, prev_w, started)
-                u, x_w = power_fields(dam, s_w, shift, emit_overlaps=True)
+                u, x_w, over_w = power_fields(
+                    dam, s_w, shift, emit_overlaps=True, with_overflow=True
+                )
                 new_w = _sgn_keep(u, s_w)
                 overlaps = x_w if full else state.overlaps.at[:, columns].set(x_w)
             if full:
-                return new_w, overlaps
-            return previous.at[:, columns].set(new_w), overlaps
+                return new_w, overlaps, state.overflow | over_w
+            overflow = state.overflow.at[columns].set(state.overflow[columns] | over_w)
+            return previous.at[:, columns].set(new_w), overlaps, overflow
 
         return branch
 
     index = jnp.where(count == 0, 0, 1 + jnp.searchsorted(jnp.asarray(widths), count))
-    new, overlaps = jax.lax.switch(index, [settled, *(update(w) for w in widths)], None)
+    branches = [settled, *(update(w) for w in widths)]
+    new, overlaps, overflow = jax.lax.switch(index, branches, None)
     off_cycle = jnp.any(new != previous, axis=0)
-    return _RecallState(new, s, off_cycle, jnp.ones_like(started), overlaps)
+    return _RecallState(new, s, off_cycle, overflow, jnp.ones_like(started), overlaps)
 
 
 def _plain_step(model, state, t, key):
     s, previous = state.s, state.previous
     dam, update = model.dam, model.update
     if update == "parallel":
-        new = parallel_step(dam, s)
+        new, overflow = _parallel_update(dam, s)
+        overflow = state.overflow | overflow
     else:
         new = async_sweep(dam, s, key if update == "async_random" else None)
-    return _RecallState(new, s, jnp.any(new != previous, axis=0))
+        overflow = state.overflow
+    return _RecallState(new, s, jnp.any(new != previous, axis=0), overflow)
 
 
 class _Update(eqx.Module):
@@ -325,6 +349,7 @@ class _Update(eqx.Module):
 
 
 OBSERVATIONS = ("overlap", "state", "trace")
+_STATE_OVERFLOW = "_state_overflow"  # internal: the states and the per-column overflow flags
 
 
 def recall(
@@ -346,12 +371,16 @@ def recall(
     the states themselves (``steps + 1`` int8 copies of ``s``). ``final`` is the last state.
     `skip_cycles` (parallel only): update only the columns not yet on a fixed point or 2-cycle
     (exact, see the module docstring).
+
+    Exactness (parallel update, ``F = x^n``, int32 without x64): a trial whose field leaves
+    int32's exact range is flagged; from that step on its saved overlaps are NaN, never a
+    plausible number. Called with concrete arrays, such a run raises ``FloatingPointError``.
     """
     if update not in ("parallel", "async_random", "async_sequential"):
         raise ValueError(
             f"update must be 'parallel', 'async_random' or 'async_sequential', got {update!r}"
         )
-    if observe not in OBSERVATIONS:
+    if observe not in (*OBSERVATIONS, _STATE_OVERFLOW):
         raise ValueError(f"observe must be one of {OBSERVATIONS}, got {observe!r}")
     if update == "async_random" and key is None:
         raise ValueError("key is required with update='async_random'")
@@ -363,14 +392,16 @@ def recall(
         s, previous, off_cycle = state.s, state.previous, state.off_cycle
         if observe == "state":
             return s
-        m = overlap(pattern, s)
+        if observe == _STATE_OVERFLOW:
+            return s, state.overflow
+        m = jnp.where(state.overflow, jnp.nan, overlap(pattern, s))
         if observe == "overlap":
             return m
         return RecallTrace(m, jnp.any(s != previous, axis=0), off_cycle)
 
     skipping = update == "parallel" and skip_cycles
     step = _parallel_skipping_step if skipping else _plain_step
-    state0 = _RecallState(s0, s0, jnp.ones(s0.shape[1:], bool))
+    state0 = _RecallState(s0, s0, jnp.ones(s0.shape[1:], bool), jnp.zeros(s0.shape[1:], bool))
     if skipping:
         state0 = state0._replace(started=jnp.asarray(False))
     if skipping and model.separation == "power":
@@ -386,4 +417,6 @@ def recall(
         save_every=1,
         save_fn=save_fn,
     )
+    if not is_traced(sol.final.overflow) and bool(jnp.any(sol.final.overflow)):
+        raise FloatingPointError(OVERFLOW_MESSAGE)
     return Solution(ts=sol.ts, ys=sol.ys, final=sol.final.s, num_steps=steps)

@@ -19,8 +19,11 @@ Exactness (ours), per block, for ``F = x^n``:
    (int8, stacked along the trial axis) and ``Ξ_b D`` is one more int8 × int8 → int32 GEMM whose
    digit sums ``|g_k| ≤ 128 M < 2^31`` are exact.
 4. ``u = Σ_k 256^k g_k − s ⊙ Σ_μ O(x_μ)`` in two's-complement int32 (exact modulo 2^32, hence
-   exact while ``|u| < 2^31``); the same sum is formed in float32 and ``eqx.error_if`` raises
-   when any ``|u_i| ≥ 2^30``. With ``jax_enable_x64`` the combination is int64.
+   exact while ``|u| < 2^31``); the same sum is formed in float32, and a trial with any
+   ``|u_i| ≥ 2^30`` is *overflowed*. With ``with_overflow=True`` the per-trial flag is returned
+   (the recall loop carries it and reports that trial's overlaps as NaN: no host callback, so
+   the program stays in JAX's persistent compilation cache); otherwise ``eqx.error_if`` raises.
+   With ``jax_enable_x64`` the combination is int64 and nothing overflows.
 
 Incremental overlaps (ours; after the first steps few spins flip): given
 the overlaps ``x'`` of an earlier state ``s'`` and the sites where ``s`` differs from it,
@@ -52,6 +55,7 @@ SHIFT_CHUNK = 128  # overlap shifts are GEMMs of depth 128, 256, … over the ch
 # sites costs ~0.8 of the N-deep overlap GEMM, break-even near 0.6 (benchmarks/README.md)
 SHIFT_MAX_FRACTION = 0.5
 _GUARD = float(2**30)
+OVERFLOW_MESSAGE = "DAM field beyond int32 exactness (|u| >= 2^30): enable jax_enable_x64"
 _F32_EXACT = float(2**23)  # Σ|e| below this (float32-summed): every partial sum < 2^24
 
 
@@ -157,10 +161,13 @@ def power_fields(
     s: Int[Array, "n batch"],
     shift: OverlapShift | None = None,
     emit_overlaps: bool = False,
-) -> Array | tuple[Array, Array]:
+    with_overflow: bool = False,
+) -> Array | tuple[Array, ...]:
     """The exact field for ``F = x^n`` (see the module docstring), ``(N, B)``; with
     `emit_overlaps` also the overlaps of `s` per block (``(blocks, B, block_size)``, for a later
-    :class:`OverlapShift`). With `shift`, the overlaps come from an earlier state's."""
+    :class:`OverlapShift`). With `shift`, the overlaps come from an earlier state's. With
+    `with_overflow` also, last, the per-trial flag ``(B,)`` of a field beyond int32 exactness
+    (always False with x64) instead of raising."""
     even, odd = model.coefficients
     acc = acc_dtype()
     k = num_digits(poly_bound(even, model.size))
@@ -221,12 +228,15 @@ def power_fields(
     u = u - s_t.astype(acc) * so[:, None]
     if acc == jnp.int32:
         approx = u_f - s_t.astype(jnp.float32) * so_f[:, None]
-        u = eqx.error_if(
-            u,
-            jnp.any(jnp.abs(approx) >= _GUARD),
-            "DAM field beyond int32 exactness (|u| >= 2^30): enable jax_enable_x64",
-        )
-    return (u.T, overlaps) if emit_overlaps else u.T
+        overflow = jnp.any(jnp.abs(approx) >= _GUARD, axis=1)
+    else:
+        overflow = jnp.zeros((batch,), bool)
+    if not with_overflow and acc == jnp.int32:
+        u = eqx.error_if(u, jnp.any(overflow), OVERFLOW_MESSAGE)
+    out = (u.T, overlaps) if emit_overlaps else (u.T,)
+    if with_overflow:
+        out = (*out, overflow)
+    return out if len(out) > 1 else out[0]
 
 
 def exp_fields(model: eqx.Module, s: Int[Array, "n batch"]) -> Array:

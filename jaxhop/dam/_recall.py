@@ -17,8 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
-from ._dynamics import convergence, cue, num_patterns, recall, trace_from_states
-from ._fields import num_digits, overlap_dtype
+from ._dynamics import _STATE_OVERFLOW, convergence, cue, num_patterns, recall, trace_from_states
+from ._fields import OVERFLOW_MESSAGE, num_digits, overlap_dtype
 from ._model import DenseMemory, _check_config
 from ._poly import even_odd, poly_bound, rule_polynomial
 
@@ -124,7 +124,7 @@ def simulate_recall(
     # configuration errors (order, variant, rule, sizes) surface here, before tracing
     _check_config(order, size, patterns, variant, rule, "power", block_size, storage)
     dtype = jnp.result_type(float)
-    m, time, converged, fixed, corr = _run(
+    m, time, converged, fixed, corr, overflowed = _run(
         key,
         jnp.asarray(m0s, dtype),
         order=order,
@@ -140,6 +140,8 @@ def simulate_recall(
         update=update,
         correlations=correlations,
     )
+    if bool(overflowed):
+        raise FloatingPointError(OVERFLOW_MESSAGE)
     return RecallResult(
         m,
         time,
@@ -189,10 +191,14 @@ def _run(
         )
         s0 = cue(k_cue, model.cued_pattern(), column_m0, column_m0.shape[0])
         if correlations:
-            states = recall(model, s0, steps, update=update, key=k_run, observe="state").ys
+            states, over = recall(
+                model, s0, steps, update=update, key=k_run, observe=_STATE_OVERFLOW
+            ).ys
             trace = trace_from_states(model.cued_pattern(), states)
+            trace = eqx.tree_at(lambda r: r.overlap, trace, jnp.where(over, jnp.nan, trace.overlap))
             dots = jnp.einsum("tnc,unc->ctu", states, states, preferred_element_type=jnp.int32)
-            corr = dots.astype(m0s.dtype).reshape(n_m0, per_set, steps + 1, steps + 1)
+            dots = jnp.where(over[-1][:, None, None], jnp.nan, dots.astype(m0s.dtype))
+            corr = dots.reshape(n_m0, per_set, steps + 1, steps + 1)
             corr = jnp.mean(corr, axis=1) / size
         else:
             trace = recall(model, s0, steps, update=update, key=k_run, observe="trace").ys
@@ -209,7 +215,8 @@ def _run(
     m = m.reshape(sets, steps + 1, n_m0, per_set)
     m = jnp.transpose(m, (2, 0, 3, 1)).reshape(n_m0, sets * per_set, steps + 1)
     corr = None if corr is None else jnp.mean(corr, axis=0)
-    return m, by_m0(time), by_m0(converged), by_m0(fixed), corr
+    # only an int32 overflow makes an overlap NaN (recall's exactness flag)
+    return m, by_m0(time), by_m0(converged), by_m0(fixed), corr, jnp.any(jnp.isnan(m))
 
 
 def recall_summary(result: RecallResult, index: int = 0) -> dict:
