@@ -37,6 +37,31 @@ __all__ = ["SelectiveScan", "SelectiveModel", "selective_scan", "fused_selective
 MODES = ("fused", "sequential", "associative")
 
 
+def init_dt_bias(key: PRNGKeyArray, size: int, dt_min: float, dt_max: float) -> Float[Array, " n"]:
+    """Bias ``b`` with ``softplus(b) = Δ`` for ``Δ`` log-uniform in [`dt_min`, `dt_max`]
+    (Mamba's initialisation: ``b = Δ + log(1 − e^{−Δ})``, the inverse softplus)."""
+    dt = jnp.exp(jax.random.uniform(key, (size,), minval=math.log(dt_min), maxval=math.log(dt_max)))
+    return dt + jnp.log(-jnp.expm1(-dt))
+
+
+def init_conv(
+    key: PRNGKeyArray, channels: int, width: int
+) -> tuple[Float[Array, "channels w"], Float[Array, " channels"]]:
+    """Depthwise convolution weights, uniform in ±1/√width (PyTorch's default), zero bias."""
+    bound = 1 / math.sqrt(width)
+    weight = jax.random.uniform(key, (channels, width), minval=-bound, maxval=bound)
+    return weight, jnp.zeros((channels,))
+
+
+def causal_depthwise_conv(
+    x: Float[Array, "L c"], weight: Float[Array, "c w"], bias: Float[Array, " c"]
+) -> Float[Array, "L c"]:
+    """Causal depthwise convolution of width w: tap j multiplies ``x_{t−(w−1−j)}``."""
+    w = weight.shape[1]
+    padded = jnp.concatenate([jnp.zeros((w - 1, x.shape[1]), x.dtype), x], axis=0)
+    return sum(padded[j : j + x.shape[0]] * weight[None, :, j] for j in range(w)) + bias[None, :]
+
+
 def selective_scan(
     a: Float[Array, " L *s"], b: Float[Array, " L *s"], *, mode: str = "associative"
 ) -> Float[Array, " L *s"]:
@@ -157,19 +182,13 @@ class SelectiveScan(eqx.Module):
         d_inner = expand * width
         dt_rank = max(1, math.ceil(width / 16))
         k = jax.random.split(key, 6)
-        dt = jnp.exp(
-            jax.random.uniform(k[0], (d_inner,), minval=math.log(dt_min), maxval=math.log(dt_max))
-        )
         dt_proj = eqx.nn.Linear(dt_rank, d_inner, key=k[1])
-        dt_proj = eqx.tree_at(lambda m: m.bias, dt_proj, dt + jnp.log(-jnp.expm1(-dt)))
+        dt_bias = init_dt_bias(k[0], d_inner, dt_min, dt_max)
+        dt_proj = eqx.tree_at(lambda m: m.bias, dt_proj, dt_bias)
         if conv_width is None:
             conv_weight = conv_bias = None
         else:
-            bound = 1 / math.sqrt(conv_width)
-            conv_weight = jax.random.uniform(
-                k[2], (d_inner, conv_width), minval=-bound, maxval=bound
-            )
-            conv_bias = jnp.zeros((d_inner,))
+            conv_weight, conv_bias = init_conv(k[2], d_inner, conv_width)
         return cls(
             in_proj=eqx.nn.Linear(width, 2 * d_inner, use_bias=False, key=k[3]),
             conv_weight=conv_weight,
@@ -185,20 +204,13 @@ class SelectiveScan(eqx.Module):
             unroll=int(unroll),
         )
 
-    def _conv(self, x):
-        """Causal depthwise convolution of width w (tap j multiplies ``x_{t−(w−1−j)}``)."""
-        w = self.conv_weight.shape[1]
-        padded = jnp.concatenate([jnp.zeros((w - 1, x.shape[1]), x.dtype), x], axis=0)
-        out = sum(padded[j : j + x.shape[0]] * self.conv_weight[None, :, j] for j in range(w))
-        return out + self.conv_bias[None, :]
-
     def __call__(
         self, u: Float[Array, "L width"], *, mode: str = "fused"
     ) -> Float[Array, "L width"]:
         xz = jax.vmap(self.in_proj)(u)
         x, z = jnp.split(xz, 2, axis=-1)
         if self.conv_weight is not None:
-            x = self._conv(x)
+            x = causal_depthwise_conv(x, self.conv_weight, self.conv_bias)
         x = jax.nn.silu(x)
         proj = jax.vmap(self.x_proj)(x)
         dt_in, B, C = jnp.split(proj, [self.dt_rank, self.dt_rank + self.state_size], axis=-1)
@@ -227,7 +239,5 @@ class SelectiveModel(AbstractPreNormStack):
         """``SelectiveScan.init(key, width, **mixer_kwargs)`` (``init`` passes extra keywords)."""
         return SelectiveScan.init(key, width, **mixer_kwargs)
 
-    def __call__(
-        self, tokens: Int[Array, " L"], *, mode: str = "fused"
-    ) -> Float[Array, " v"]:
+    def __call__(self, tokens: Int[Array, " L"], *, mode: str = "fused") -> Float[Array, " v"]:
         return self._logits(tokens, mode)
