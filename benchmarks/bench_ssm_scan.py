@@ -7,7 +7,9 @@ same run, taking turns (``time_interleaved``). Baselines: ``sequential`` (materi
 ``(L, D, N)`` discretisation, ``lax.scan``) and ``associative`` (the same tensors through
 ``lax.associative_scan``). Contenders: ``fused`` (discretisation and the ``C`` contraction
 inside the scan step, only ``(L, D)`` leaves it) with ``chunk`` = T (outer scan over chunks,
-inner scan rematerialised) or without chunks, and ``unroll``. ``speedup`` = baseline step time
+inner scan rematerialised) or without chunks, and ``unroll``; and the Mamba-2 ``ssd`` model
+(scalar decay per head) in its chunked form (matrix products within chunks of T, a scan over
+chunk states) or its per-position reference. ``speedup`` = baseline step time
 ÷ contender step time = contender tokens/s ÷ baseline tokens/s. Target: ≥ 5× ``sequential``.
 
 Run: ``python benchmarks/bench_ssm_scan.py [--quick] [--length L] [--only NAME ...]``.
@@ -32,16 +34,18 @@ from jaxhop.ssm import _train  # noqa: E402
 
 WIDTH = 32
 
-# name: (mode, make_model keywords)
+# name: (model, mode, make_model keywords)
 VARIANTS = {
-    "sequential": ("sequential", {}),
-    "associative": ("associative", {}),
-    "fused": ("fused", {"chunk": None}),
-    "fused_unroll4": ("fused", {"chunk": None, "unroll": 4}),
-    "fused_chunk16": ("fused", {"chunk": 16}),
-    "fused_chunk32": ("fused", {"chunk": 32}),
-    "fused_chunk64": ("fused", {"chunk": 64}),
-    "fused_chunk32_unroll4": ("fused", {"chunk": 32, "unroll": 4}),
+    "sequential": ("selective", "sequential", {}),
+    "associative": ("selective", "associative", {}),
+    "fused": ("selective", "fused", {"chunk": None}),
+    "fused_chunk16": ("selective", "fused", {"chunk": 16}),
+    "fused_chunk32": ("selective", "fused", {"chunk": 32}),
+    "fused_chunk64": ("selective", "fused", {"chunk": 64}),
+    "fused_chunk32_unroll4": ("selective", "fused", {"chunk": 32, "unroll": 4}),
+    "ssd_chunk32": ("ssd", "chunked", {"chunk": 32}),
+    "ssd_chunk64": ("ssd", "chunked", {"chunk": 64}),
+    "ssd_sequential": ("ssd", "sequential", {}),
 }
 
 
@@ -75,8 +79,8 @@ def run(quick: bool = False, length: int = 256, only=None) -> list[dict]:
     names = list(only or VARIANTS)
     fns, compile_s = {}, {}
     for name in names:
-        mode, kwargs = VARIANTS[name]
-        model = jh.ssm.make_model("selective", jax.random.key(0), task, width=WIDTH, **kwargs)
+        kind, mode, kwargs = VARIANTS[name]
+        model = jh.ssm.make_model(kind, jax.random.key(0), task, width=WIDTH, **kwargs)
         fns[name] = _step(_Fixed(model, mode), task, batch)
         start = time.perf_counter()
         block(fns[name]())
@@ -89,6 +93,7 @@ def run(quick: bool = False, length: int = 256, only=None) -> list[dict]:
         rec = {
             "workload": "ssm_scan",
             "variant": name,
+            "model": VARIANTS[name][0],
             "length": length,
             "batch": batch,
             "step_s": best[name],

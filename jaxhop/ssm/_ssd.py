@@ -45,7 +45,10 @@ SSD_MODES = ("chunked", "sequential")
 def _sequential(x, dt, A, B, C):
     def step(h, inp):
         x_t, dt_t, B_t, C_t = inp
-        h = jnp.exp(dt_t * A)[:, None, None] * h + (dt_t[:, None] * x_t)[:, :, None] * B_t[None, None]
+        h = (
+            jnp.exp(dt_t * A)[:, None, None] * h
+            + (dt_t[:, None] * x_t)[:, :, None] * B_t[None, None]
+        )
         return h, h @ C_t
 
     H, P = x.shape[1:]
@@ -92,7 +95,7 @@ def ssd_scan(
     C: Float[Array, "L N"],
     *,
     mode: str = "chunked",
-    chunk: int = 64,
+    chunk: int = 32,
 ) -> Float[Array, "L H P"]:
     """``y_t = h_t C_t`` of ``h_t = exp(Δ_t A) h_{t−1} + Δ_t x_t ⊗ B_t`` (module docstring).
 
@@ -119,7 +122,7 @@ class SSDMixer(eqx.Module):
     out_proj: eqx.nn.Linear
     heads: int = eqx.field(static=True)
     state_size: int = eqx.field(static=True)
-    chunk: int = eqx.field(static=True, default=64)
+    chunk: int = eqx.field(static=True, default=32)
 
     @classmethod
     def init(
@@ -133,7 +136,7 @@ class SSDMixer(eqx.Module):
         conv_width: int = 4,
         dt_min: float = 1e-3,
         dt_max: float = 1e-1,
-        chunk: int = 64,
+        chunk: int = 32,
     ) -> SSDMixer:
         """Mamba-2's initialisation (module docstring); ``expand · width`` must be a multiple
         of `head_size`."""
