@@ -9,7 +9,8 @@ hyper-parameter are our design (``docs/ssm.md``).
   :func:`lti_kernel`, :func:`vandermonde`, :func:`causal_conv`.
 - models: the residual-generator selection block (our design) :class:`ResidualBlock`,
   :class:`ResidualModel`, :func:`delay_bank`; the selective-scan (Mamba/S6) baseline
-  :class:`SelectiveScan`, :class:`SelectiveModel`, :func:`selective_scan`; the ungated
+  :class:`SelectiveScan`, :class:`SelectiveModel`, :func:`selective_scan`; the Mamba-2
+  (state-space dual) baseline :class:`SSDMixer`, :class:`SSDModel`, :func:`ssd_scan`; the ungated
   :class:`LTIStack` of :class:`LTILayer` s, both on the shared :class:`AbstractPreNormStack`;
   :func:`make_model`, :data:`MODELS`, :func:`count_params`.
 - training: :func:`train` (AdamW + warmup-cosine, jitted :func:`train_step`),
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
         SelectiveScan as SelectiveScan,
         selective_scan as selective_scan,
     )
+    from ._ssd import SSDMixer as SSDMixer, SSDModel as SSDModel, ssd_scan as ssd_scan
     from ._stack import AbstractPreNormStack as AbstractPreNormStack, RMSNorm as RMSNorm
     from ._tasks import (
         InductionTask as InductionTask,

@@ -14,7 +14,21 @@ def _activation_bytes(sequences: int, length: int, width: int, vocab: int) -> in
     return 4 * sequences * length * (64 * width + 4 * vocab)
 
 
+# (steps, peak learning rate) when --steps / --lr are not given: the residual and LTI models
+# settle within 250 steps; the selective scans need more (the SSD form reaches 1.000 on the
+# induction head by step 750 at L = 256 and by step 200 at L = 32 with these; docs/ssm.md)
+TRAIN_DEFAULTS = {
+    "residual": (250, 2e-3),
+    "lti": (250, 2e-3),
+    "selective": (1500, 3e-3),
+    "ssd": (1500, 3e-3),
+}
+
+
 def _train(args: argparse.Namespace) -> dict:
+    default_steps, default_lr = TRAIN_DEFAULTS[args.model]
+    args.steps = default_steps if args.steps is None else args.steps
+    args.lr = default_lr if args.lr is None else args.lr
     for name in ("steps", "batch", "length", "width", "vocab", "eval_size"):
         check_count(f"--{name.replace('_', '-')}", getattr(args, name))
     check_positive("--lr", args.lr)
@@ -83,7 +97,8 @@ def _train(args: argparse.Namespace) -> dict:
         )
     except FloatingPointError as error:  # jaxhop.cli reports it as one line, exit code 1
         raise FloatingPointError(
-            f"{error}; lower --lr (got {args.lr:g}, default 2e-3) or try another --seed"
+            f"{error}; lower --lr (got {args.lr:g}, default {default_lr:g} for --model "
+            f"{args.model}) or try another --seed"
         ) from None
     out = {
         "model": args.model,
@@ -138,9 +153,10 @@ def register(subparsers) -> None:
     )
     train.add_argument(
         "--model",
-        choices=("residual", "selective", "lti"),
+        choices=("residual", "selective", "ssd", "lti"),
         default="residual",
-        help="residual generator (ours), selective scan (Mamba/S6) or ungated LTI stack",
+        help="residual generator (ours), selective scan (Mamba/S6), its state-space-dual form "
+        "(Mamba-2) or ungated LTI stack",
     )
     train.add_argument(
         "--task",
@@ -152,12 +168,20 @@ def register(subparsers) -> None:
     train.add_argument(
         "--per-sequence", action="store_true", help="extended: draw the trigger per sequence"
     )
-    train.add_argument("--steps", type=int, default=250, help="optimizer steps (default 250)")
+    defaults = ", ".join(f"{m} {st} / {lr:g}" for m, (st, lr) in TRAIN_DEFAULTS.items())
+    train.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"optimizer steps (default per model, steps / lr: {defaults})",
+    )
     train.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
     train.add_argument("--length", type=int, default=256, help="sequence length L (default 256)")
     train.add_argument("--vocab", type=int, default=16, help="content tokens V (default 16)")
     train.add_argument("--width", type=int, default=32, help="model width (default 32)")
-    train.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    train.add_argument(
+        "--lr", type=float, default=None, help="peak learning rate (default per model, above)"
+    )
     train.add_argument(
         "--seed", type=seed, default=0, help="model and data seed (any integer, mod 2^32)"
     )

@@ -20,12 +20,13 @@ from .._checks import check_int, check_memory
 from ._lti import DiagonalLTI
 from ._residual import ResidualModel
 from ._selective import SelectiveModel
+from ._ssd import SSDModel
 from ._stack import AbstractPreNormStack
 from ._tasks import InductionTask
 
 __all__ = ["LTILayer", "LTIStack", "MODELS", "make_model", "count_params"]
 
-MODELS = ("residual", "selective", "lti")
+MODELS = ("residual", "selective", "ssd", "lti")
 
 
 class LTILayer(eqx.Module):
@@ -59,7 +60,8 @@ class LTIStack(AbstractPreNormStack):
 def make_model(
     name: str, key: PRNGKeyArray, task: InductionTask, *, width: int = 32, **kwargs: Any
 ) -> eqx.Module:
-    """A model of kind `name` (``residual``, ``selective``, ``lti``) sized for `task`.
+    """A model of kind `name` (:data:`MODELS`: ``residual``, ``selective``, ``ssd``, ``lti``)
+    sized for `task`.
 
     Extra keyword arguments go to the model's ``init`` (e.g. ``delays`` for ``residual``,
     ``layers``/``conv_width`` for ``selective``). For ``residual`` the detector window
@@ -82,6 +84,8 @@ def make_model(
         return ResidualModel.init(*args, width=width, **kwargs)
     if name == "selective":
         return SelectiveModel.init(*args, width=width, **kwargs)
+    if name == "ssd":
+        return SSDModel.init(*args, width=width, **kwargs)
     if name == "lti":
         return LTIStack.init(*args, width=width, **kwargs)
     raise ValueError(f"model must be one of {', '.join(MODELS)} (got {name!r})")
