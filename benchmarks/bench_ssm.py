@@ -15,7 +15,9 @@ reports test accuracy (mean [min, max] over seeds), parameters, training tokens/
 and length generalisation (test at 2L and 4L); ``--markdown`` writes the table, ``--json-out``
 the rows with their learning curves, ``--figure`` a PNG of the curves.
 
-Run: ``python benchmarks/bench_ssm.py [--quick] [--table [--steps S --length L --seeds 0 1 ...]]``.
+Run: ``python benchmarks/bench_ssm.py [--quick] [--table [--preset cpu|gpu|quick] [--steps …]]``;
+``--preset gpu`` is the full-size comparison for a machine with an accelerator (L = 512, width
+64, 5000 steps, 3 seeds), the same code.
 """
 
 from __future__ import annotations
@@ -37,6 +39,22 @@ import jaxhop as jh  # noqa: E402
 from jaxhop.ssm import _train  # noqa: E402
 
 WIDTH = 32
+
+# Named table settings (ours). `cpu`: what the 2-core CPU finishes in about an hour for all
+# models, tasks and seeds; `gpu`: the full-size comparison, unchanged code, for a machine with an
+# accelerator (JAX places the work on the default device). Explicit flags override a preset.
+PRESETS = {
+    "cpu": {"length": 64, "batch": 32, "steps": 1000, "lr": 3e-3, "seeds": [0, 1, 2], "width": 32},
+    "gpu": {
+        "length": 512,
+        "batch": 128,
+        "steps": 5000,
+        "lr": 3e-3,
+        "seeds": [0, 1, 2],
+        "width": 64,
+    },
+    "quick": {"length": 16, "batch": 8, "steps": 20, "lr": 3e-3, "seeds": [0], "width": 8},
+}
 
 
 def _step_timer(model, task, batch, steps=100):
@@ -137,6 +155,7 @@ def table(
     batch,
     lr,
     seeds=(0,),
+    width=WIDTH,
     eval_size,
     selective_mode="fused",
     selective_conv=True,
@@ -149,15 +168,15 @@ def table(
             for name in models:
                 rows.append(
                     _train_row(name, task, task_name, steps, length, batch, lr, seed, eval_size,
-                               selective_mode, selective_conv)
+                               selective_mode, selective_conv, width)
                 )  # fmt: skip
     return rows
 
 
-def _train_row(name, task, task_name, steps, length, batch, lr, seed, eval_size, mode, conv):
+def _train_row(name, task, task_name, steps, length, batch, lr, seed, eval_size, mode, conv, width):
     key_model, key_train = jax.random.split(jax.random.key(seed))
     extra = {} if name != "selective" or conv else {"conv_width": None}
-    model = jh.ssm.make_model(name, key_model, task, width=WIDTH, **extra)
+    model = jh.ssm.make_model(name, key_model, task, width=width, **extra)
     if name == "selective":
         model = _mode(model, mode)
     start = time.perf_counter()
@@ -184,6 +203,7 @@ def _train_row(name, task, task_name, steps, length, batch, lr, seed, eval_size,
         "steps": steps,
         "length": length,
         "lr": lr,
+        "width": width,
         "curve": list(zip(res.eval_steps, res.eval_accuracy)),
     }
     print(json.dumps(row), flush=True)
@@ -201,7 +221,7 @@ def markdown(rows, args) -> str:
     seeds = sorted({r["seed"] for r in rows})
     lines = [
         f"Trained with AdamW (lr {args.lr:g}, warmup-cosine), batch {args.batch}, "
-        f"{args.steps} steps, L = {args.length}, width {WIDTH}, seeds {seeds}; test accuracy "
+        f"{args.steps} steps, L = {args.length}, width {args.width}, seeds {seeds}; test accuracy "
         f"on {args.eval_size} fresh sequences (chance 1/16 = 0.0625), mean [min, max] over "
         f"seeds; selective scan trained in its `{args.selective_mode}` mode.",
         "",
@@ -253,11 +273,15 @@ def main():
     parser.add_argument("--table", action="store_true", help="train the model × task table")
     parser.add_argument("--models", nargs="*", default=list(jh.ssm.MODELS))
     parser.add_argument("--tasks", nargs="*", default=list(TASKS))
-    parser.add_argument("--steps", type=int, default=250)
-    parser.add_argument("--length", type=int, default=256)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--seeds", type=int, nargs="*", default=[0], help="one run per seed")
+    parser.add_argument(
+        "--preset", choices=tuple(PRESETS), default="cpu", help="table settings (PRESETS)"
+    )
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--length", type=int, default=None)
+    parser.add_argument("--batch", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--width", type=int, default=None)
+    parser.add_argument("--seeds", type=int, nargs="*", default=None, help="one run per seed")
     parser.add_argument("--eval-size", type=int, default=1024)
     parser.add_argument(
         "--selective-mode", choices=("fused", "sequential", "associative"), default="fused"
@@ -267,11 +291,15 @@ def main():
     parser.add_argument("--json-out", type=Path, default=None, help="write the rows (JSON)")
     parser.add_argument("--figure", type=Path, default=None, help="learning curves (PNG)")
     args = parser.parse_args()
+    for name, value in PRESETS[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if args.table:
         rows = table(
             models=args.models, tasks=args.tasks, steps=args.steps, length=args.length,
-            batch=args.batch, lr=args.lr, seeds=args.seeds, eval_size=args.eval_size,
-            selective_mode=args.selective_mode, selective_conv=not args.no_conv,
+            batch=args.batch, lr=args.lr, seeds=args.seeds, width=args.width,
+            eval_size=args.eval_size, selective_mode=args.selective_mode,
+            selective_conv=not args.no_conv,
         )  # fmt: skip
         text = markdown(rows, args)
         print(text)
