@@ -143,7 +143,11 @@ TASKS = {
     "extended k=2": lambda L: jh.ssm.extended_induction_head(2, length=L),
     "extended k=3": lambda L: jh.ssm.extended_induction_head(3, length=L),
     "extended k=4": lambda L: jh.ssm.extended_induction_head(4, length=L),
+    # the trigger k-gram drawn per sequence (revealed only at the end): not in the default table
+    "per-sequence k=2": lambda L: jh.ssm.per_sequence_trigger(2, length=L),
+    "per-sequence k=3": lambda L: jh.ssm.per_sequence_trigger(3, length=L),
 }
+DEFAULT_TASKS = ("induction", "extended k=2", "extended k=3", "extended k=4")
 
 
 def table(
@@ -272,7 +276,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--table", action="store_true", help="train the model × task table")
     parser.add_argument("--models", nargs="*", default=list(jh.ssm.MODELS))
-    parser.add_argument("--tasks", nargs="*", default=list(TASKS))
+    parser.add_argument("--tasks", nargs="*", choices=tuple(TASKS), default=list(DEFAULT_TASKS))
     parser.add_argument(
         "--preset", choices=tuple(PRESETS), default="cpu", help="table settings (PRESETS)"
     )
