@@ -108,6 +108,26 @@ def test_dam_capacity_json(capsys):
 
 
 @pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"sizes": (64,)}, "sizes"),
+        ({"loads": (0.3,)}, "loads"),
+        ({"trials": 0}, "trials"),
+        ({"refine": -1}, "refine"),
+        ({"m0": 1.5}, "m0"),
+        ({"pattern_sets": 0}, "pattern_sets"),
+    ],
+)
+def test_dynamical_capacity_refuses_bad_arguments(kwargs, name):
+    import jax
+
+    from jaxhop.dam import dynamical_capacity
+
+    with pytest.raises(ValueError, match=name):
+        dynamical_capacity(jax.random.key(0), **{"sizes": (64, 96), **kwargs})
+
+
+@pytest.mark.parametrize(
     "args,match",
     [
         ("--sizes 64", "--sizes"),

@@ -276,6 +276,16 @@ def dynamical_capacity(
         raise ValueError(f"sizes must be at least two distinct sizes, got {sizes}")
     if len(grid) < 2 or grid[0] <= 0:
         raise ValueError(f"loads must be at least two loads > 0, got {grid}")
+    for name, value, minimum in (
+        ("trials", trials, 1),
+        ("steps", steps, 1),
+        ("refine", refine, 0),
+        ("bootstrap", bootstrap, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if pattern_sets is not None and (not isinstance(pattern_sets, int) or pattern_sets < 1):
+        raise ValueError(f"pattern_sets must be an integer >= 1, got {pattern_sets!r}")
     if not -1 <= m0 <= 1:
         raise ValueError(f"m0 must be in [-1, 1], got {m0}")
     if pattern_sets is None:
