@@ -84,13 +84,14 @@ def test_finite_size_fit_error_bar_matches_monte_carlo():
     assert np.std(intercepts) == pytest.approx(fits[0]["intercept_err"], rel=0.06)
 
 
-def test_dam_capacity_json(capsys):
+def test_dam_capacity_json(capsys, tmp_path):
     argv = (
         "dam-capacity --sizes 64 96 --trials 8 --steps 5 --loads 0.1 0.5 8.0 --refine 2 "
         "--bootstrap 50 --json"
     )
-    assert main(argv.split()) == 0
+    assert main([*argv.split(), "--out", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)
+    assert (tmp_path / "dam_capacity.png").stat().st_size > 10_000
     for name in ("capacity", "capacity_err", "sizes", "capacity_by_size", "steps", "m0", "curves"):
         assert name in out
     assert out["sizes"] == [64, 96] and out["steps"] == 5 and out["m0"] == 1.0
