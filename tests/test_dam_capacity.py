@@ -106,6 +106,7 @@ def test_dam_capacity_json(capsys, tmp_path):
     # two sizes: the fit is the line through both points, α'_c(∞) = (c₁x₂ − c₂x₁)/(x₂ − x₁)
     (c1, c2), (x1, x2) = out["capacity_by_size"], (64**-0.5, 96**-0.5)
     assert out["capacity"] == pytest.approx((c1 * x2 - c2 * x1) / (x2 - x1), rel=1e-9)
+    assert out["exponent"] == 0.5
 
 
 @pytest.mark.parametrize(
@@ -143,6 +144,7 @@ def test_dynamical_capacity_refuses_bad_arguments(kwargs, name):
         ("--trials 0", "--trials"),
         ("--refine -1", "--refine"),
         ("--order 1", "--order"),
+        ("--exponent 0", "--exponent"),
         ("--sizes 64 100000 --loads 0.2 0.5", "patterns"),
     ],
 )

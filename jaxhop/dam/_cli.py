@@ -164,6 +164,7 @@ def _capacity(args: argparse.Namespace) -> dict:
     check_count("--bootstrap", args.bootstrap, lo=0, hi=100_000)
     if args.pattern_sets is not None:
         check_count("--pattern-sets", args.pattern_sets)
+    check_positive("--exponent", args.exponent)
     kappa = (
         math.prod(range(2 * args.order - 3, 0, -2))
         if args.variant == "krotov"
@@ -212,6 +213,7 @@ def _capacity(args: argparse.Namespace) -> dict:
         pattern_sets=args.pattern_sets,
         variant=args.variant,
         bootstrap=args.bootstrap,
+        exponent=args.exponent,
     )
     if args.out is not None:
         from ._plot import plot_capacity
@@ -269,7 +271,7 @@ def register(subparsers) -> None:
         description="For each N: the success rate (m(T) > 1/2 after --steps parallel steps "
         "from a cue of overlap --m0) on the --loads grid of α', the crossing of 1/2 "
         "bracketed and bisected (--refine midpoints) and read off by interpolation; then "
-        "α'_c(N) = α'_c(∞) + a N^(-1/2) by weighted least squares, errors by a bootstrap "
+        "α'_c(N) = α'_c(∞) + a N^(-ν) (ν = --exponent, default 1/2) by weighted least squares, errors by a bootstrap "
         "over pattern sets. Beside it the n = 3 replica values (RS 0.252, 1RSB 0.266) and "
         "the paper's ≈ 0.3. The number depends on T (docs/dam.md). Cost (measured, n = 3, "
         "m0 = 1, T = 20, 2-core CPU): CPU ≈ 1.2e-8 s × trials × Σ_loads N·M, about 8× per "
@@ -312,5 +314,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--bootstrap", type=int, default=500, help="bootstrap replicates (default 500)"
+    )
+    parser.add_argument(
+        "--exponent",
+        type=float,
+        default=0.5,
+        help="ν of the fit α'_c(N) = α'_c(∞) + a N^(-ν) (default 0.5)",
     )
     parser.add_argument("--seed", type=seed, default=0, help="any integer, mod 2^32")
