@@ -177,6 +177,19 @@ def test_dam_phase_basin_convergence_correlation():
     _close(fig)
 
 
+def test_dam_capacity_figure():
+    import json
+    from pathlib import Path
+
+    result = json.loads((Path(__file__).parents[1] / "docs/dam_capacity_summary.json").read_text())
+    fig = dam_plot.plot_capacity(result)
+    check_common(fig)
+    labels = _legend_labels(fig)
+    assert any("RS" in s for s in labels) and any("1RSB" in s for s in labels)
+    assert any(f"{result['capacity']:.3f}" in s for s in labels)  # the extrapolated value
+    _close(fig)
+
+
 # ---------------------------------------------------------------- firing rate
 
 

@@ -59,6 +59,8 @@ BAD_ARGUMENTS = [
     ["sequence", "--kappa", "5", "--z0", "3", "--method", "adiabatic", "--dt", "0.1"],
     ["dam-recall", "--order", "1"],
     ["dam-recall", "--m0", "2"],
+    ["dam-capacity", "--sizes", "64"],
+    ["dam-capacity", "--m0", "0"],
     ["firing-rate", "phase-diagram", "--size", "7"],
     ["ssm", "train", "--lr", "-1"],
     ["ssm", "train", "--task", "induction", "--k", "3"],

@@ -19,11 +19,15 @@ Public API:
   :func:`hopfield_process` (n = 2, full generating-functional process) →
   :class:`HopfieldProcess`, :func:`recall_then_collapse`, :func:`hermite_weights`,
   :func:`noise_coefficients`, :func:`response_coefficients`;
+- dynamical capacity (simulation + finite-size scaling): :func:`dynamical_capacity`,
+  :func:`success_crossing`, :func:`bisect_crossing`, :func:`finite_size_fit`,
+  :data:`REFERENCE_CAPACITY`;
 - detailed balance (exact enumeration, N ≤ 12): :func:`detailed_balance` →
   :class:`DetailedBalance`, :func:`attractor_periods`, :func:`transition_matrix`,
   :func:`balance_residual`, :func:`coupling_matrix`, :func:`state_space`;
 - figures: :func:`plot_recall`, :func:`plot_recall_grid`, :func:`plot_phase_diagram`,
-  :func:`plot_basin`, :func:`plot_convergence`, :func:`plot_correlation`.
+  :func:`plot_basin`, :func:`plot_convergence`, :func:`plot_correlation`,
+  :func:`plot_capacity`.
 """
 
 from typing import TYPE_CHECKING
@@ -39,6 +43,13 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
         detailed_balance as detailed_balance,
         state_space as state_space,
         transition_matrix as transition_matrix,
+    )
+    from ._capacity import (
+        REFERENCE_CAPACITY as REFERENCE_CAPACITY,
+        bisect_crossing as bisect_crossing,
+        dynamical_capacity as dynamical_capacity,
+        finite_size_fit as finite_size_fit,
+        success_crossing as success_crossing,
     )
     from ._dynamics import (
         Convergence as Convergence,
@@ -77,6 +88,7 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
     )
     from ._plot import (
         plot_basin as plot_basin,
+        plot_capacity as plot_capacity,
         plot_convergence as plot_convergence,
         plot_correlation as plot_correlation,
         plot_phase_diagram as plot_phase_diagram,

@@ -22,6 +22,7 @@ __all__ = [
     "plot_basin",
     "plot_convergence",
     "plot_correlation",
+    "plot_capacity",
 ]
 
 LOAD = "effective load α' = κₙM/Nⁿ⁻¹"
@@ -277,4 +278,70 @@ def plot_correlation(cases: list[dict], *, title: str = "") -> Figure:
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncols=4)
     fig.suptitle(f"{title}  (mean over trials; {LOAD})" if title else LOAD, fontsize=9)
+    return fig
+
+
+def plot_capacity(result: dict, *, title: str = "") -> Figure:
+    """A :func:`~jaxhop.dam.dynamical_capacity` result: the success rate against α' for each N
+    with its crossing of 1/2 marked (left); ``α'_c(N)`` against ``N^{−ν}`` with the fit line,
+    the extrapolated ``α'_c(∞)`` and, for n = 3, the replica and paper values (right)."""
+    fig, (ax_rate, ax_fit) = new_figure(2, width=4.6, height=3.7)
+    sizes = np.asarray(result["sizes"], float)
+    crossing = np.asarray(result["capacity_by_size"], float)
+    err = np.asarray(result["capacity_by_size_err"], float)
+    for k, c in enumerate(result["curves"]):
+        color = f"C{k}"
+        ax_rate.plot(c["loads"], c["rates"], "o-", ms=3, color=color, label=f"N = {c['size']}")
+        if np.isfinite(crossing[k]):
+            ax_rate.plot([crossing[k]], [0.5], "x", ms=9, mew=2, color=color)
+            ax_rate.axvline(crossing[k], color=color, ls=":", lw=0.8)
+    ax_rate.axhline(0.5, color="0.5", lw=0.8)
+    ax_rate.set_xlabel(LOAD)
+    ax_rate.set_ylabel(f"success rate: m({result['steps']}) > 1/2")
+    ax_rate.set_ylim(-0.02, 1.02)
+    ax_rate.grid(alpha=0.3)
+    ax_rate.legend(fontsize=7)
+    ax_rate.set_title(
+        f"m0 = {result['m0']:g}, T = {result['steps']}, {result['trials']} trials"
+        " per load; × = crossing",
+        fontsize=8,
+    )
+    nu = float(result["exponent"])
+    x = sizes**-nu
+    ok = np.isfinite(crossing)
+    ax_fit.errorbar(x[ok], crossing[ok], yerr=err[ok], fmt="o", capsize=3, label="α'_c(N)")
+    cap, cap_err = float(result["capacity"]), float(result["capacity_err"])
+    if np.isfinite(cap):
+        line = np.linspace(0, x.max() * 1.05, 50)
+        ax_fit.plot(
+            line,
+            cap + result["slope"] * line,
+            "-",
+            color="C1",
+            label=f"fit α'_c(∞) + a N^(−{nu:g})",
+        )
+        ax_fit.errorbar(
+            [0],
+            [cap],
+            yerr=[cap_err if np.isfinite(cap_err) else 0],
+            fmt="s",
+            color="C3",
+            capsize=3,
+            label=f"α'_c(∞) = {cap:.3f} ± {cap_err:.3f}",
+        )
+    ref = result.get("reference")
+    if ref:
+        for (name, value), ls in zip(
+            (("RS", ref["rs"]), ("1RSB", ref["1rsb"]), ("paper ≈", ref["paper_dynamical"])),
+            (":", "--", "-."),
+        ):
+            ax_fit.axhline(value, color="0.4", ls=ls, lw=0.9, label=f"{name} {value:g}")
+    ax_fit.set_xlabel(f"N^(−{nu:g})")
+    ax_fit.set_ylabel("crossing load α'_c(N)")
+    ax_fit.set_xlim(left=-0.003)
+    ax_fit.grid(alpha=0.3)
+    ax_fit.legend(fontsize=7)
+    ax_fit.set_title(
+        title or f"n = {result['order']} {result['variant']}: finite-size scaling", fontsize=9
+    )
     return fig
