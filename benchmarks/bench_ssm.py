@@ -58,31 +58,34 @@ PRESETS = {
 
 
 def _step_timer(model, task, batch, steps=100):
+    """One AdamW training step per call, each on a fresh batch (key = call count) drawn
+    inside the jitted step."""
     optimizer = _train.make_optimizer(steps)
     with jax.numpy_dtype_promotion("standard"):
         opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
-    key = jax.random.key(0)
-    state = {"model": model, "opt": opt_state}
+    state = {"model": model, "opt": opt_state, "i": 0}
 
     def one():
+        state["i"] += 1
         state["model"], state["opt"], loss = _train.train_step(
-            optimizer, state["model"], state["opt"], task, key, batch
+            optimizer, state["model"], state["opt"], task, jax.random.key(state["i"]), batch
         )
         return loss
 
     return one
 
 
+class _Fixed(eqx.Module):
+    inner: eqx.Module
+    mode: str = eqx.field(static=True)
+
+    def __call__(self, tokens):
+        return self.inner(tokens, mode=self.mode)
+
+
 def _mode(model, mode):
-    """A model whose __call__ uses `mode` (selective: associative / sequential)."""
-
-    class Fixed(eqx.Module):
-        inner: eqx.Module
-
-        def __call__(self, tokens):
-            return self.inner(tokens, mode=mode)
-
-    return Fixed(model)
+    """A model whose __call__ uses `mode` (e.g. selective: fused / sequential / associative)."""
+    return _Fixed(model, mode)
 
 
 # the selective baselines, each in every formulation we have: (model, mode)

@@ -23,14 +23,13 @@ import sys
 import time
 from pathlib import Path
 
-import equinox as eqx
 import jax
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import block, time_interleaved  # noqa: E402
+from bench_ssm import _mode, _step_timer  # noqa: E402
 
 import jaxhop as jh  # noqa: E402
-from jaxhop.ssm import _train  # noqa: E402
 
 WIDTH = 32
 
@@ -49,30 +48,6 @@ VARIANTS = {
 }
 
 
-class _Fixed(eqx.Module):
-    inner: eqx.Module
-    mode: str = eqx.field(static=True)
-
-    def __call__(self, tokens):
-        return self.inner(tokens, mode=self.mode)
-
-
-def _step(model, task, batch):
-    optimizer = _train.make_optimizer(100)
-    with jax.numpy_dtype_promotion("standard"):
-        opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
-    state = {"model": model, "opt": opt_state, "i": 0}
-
-    def one():
-        state["i"] += 1
-        state["model"], state["opt"], loss = _train.train_step(
-            optimizer, state["model"], state["opt"], task, jax.random.key(state["i"]), batch
-        )
-        return loss
-
-    return one
-
-
 def run(quick: bool = False, length: int = 256, only=None) -> list[dict]:
     batch, repeats = (16, 2) if quick else (64, 3)
     task = jh.ssm.induction_head(length=length)
@@ -81,7 +56,7 @@ def run(quick: bool = False, length: int = 256, only=None) -> list[dict]:
     for name in names:
         kind, mode, kwargs = VARIANTS[name]
         model = jh.ssm.make_model(kind, jax.random.key(0), task, width=WIDTH, **kwargs)
-        fns[name] = _step(_Fixed(model, mode), task, batch)
+        fns[name] = _step_timer(_mode(model, mode), task, batch)
         start = time.perf_counter()
         block(fns[name]())
         compile_s[name] = time.perf_counter() - start
