@@ -447,13 +447,15 @@ def numpy_effective(m0, load, steps, paths, seed=0):
     return m
 
 
-def numpy_effective_strong(m0, load, steps, paths, seed=0):
+def numpy_effective_strong(m0, load, steps, paths, seed=0, normals=None):
     """The effective process of jaxhop.dam._effective in the strongest NumPy we could write
     (the strong baseline): the same recurrence, but at step i only the copies already
     branched (s < i) and the times already filled (r ≤ i) are touched — NumPy slices cost
     nothing, so it does the triangle Σ_i i² ≈ T³/3 of the work where jaxhop's static shapes do
     T³ — the retarded term of the copies as stacked BLAS GEMVs ``Γ[i, :i+1] @ Hc[:i, :, :i+1]``
-    over float32 histories, the Cholesky row by a triangular solve (SciPy)."""
+    over float32 histories, the Cholesky row by a triangular solve (SciPy). ``normals``
+    (steps, paths), when given, replaces the draws (to compare with jaxhop on its own
+    numbers)."""
     from scipy.linalg import solve_triangular
 
     rng = np.random.default_rng(seed)
@@ -478,7 +480,7 @@ def numpy_effective_strong(m0, load, steps, paths, seed=0):
         row32 = row.astype(np.float32)
         noise_past = row32 @ Z[:i]
         mean = np.float32(m[i] ** 2) + noise_past + gam[:i] @ H[:i]
-        z = rng.standard_normal(paths, np.float32)
+        z = rng.standard_normal(paths, np.float32) if normals is None else normals[i]
         H[i + 1] = np.where(mean + np.float32(lii) * z > 0, 1, -1)
         u = mean / np.float32(lii)
         W[i] = np.exp(-u * u / 2) / np.float32(math.sqrt(2 * math.pi) * lii)
@@ -512,7 +514,7 @@ def bench_theory(quick: bool) -> dict:
             "numpy": lambda: numpy_effective(0.7, 0.25, steps, paths),
             "strong": lambda: numpy_effective_strong(0.7, 0.25, steps, paths),
         },
-        repeats=2,
+        repeats=5,
     )
     m_j = np.asarray(fn(), np.float64)
     m_n = numpy_effective(0.7, 0.25, steps, paths)

@@ -132,6 +132,22 @@ def test_dam_strong_numpy_effective_process_matches_jaxhop_and_the_closed_form()
     np.testing.assert_allclose(m_np, m_plain, atol=2 * mc)
 
 
+def test_effective_process_equals_the_numpy_loop_on_the_same_normals():
+    """The bit-packed kernel against the float32 NumPy loop fed jaxhop's own normals (step t
+    draws from ``fold_in(key, t)``): the same paths, so m(t) agrees path for path (a float
+    rounding may flip a path on the threshold: two allowed)."""
+    import bench_dam as bd
+
+    steps, paths, m0, load = 12, 2**14, 0.7, 0.25
+    key = jax.random.key(3)
+    normals = np.stack(
+        [np.asarray(jax.random.normal(jax.random.fold_in(key, t), (paths,))) for t in range(steps)]
+    )
+    m_np = bd.numpy_effective_strong(m0, load, steps, paths, normals=normals)
+    m_j = np.asarray(jh.dam.effective_process(m0, load, 3, steps, key=key, paths=paths).m)
+    assert np.abs(m_np - m_j).max() * paths <= 2
+
+
 def test_sweep_tiled_numpy_matches_plain_numpy():
     import bench_sweep as bw
 

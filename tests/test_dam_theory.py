@@ -86,3 +86,15 @@ def test_zigzag_above_gamma0_capacity(key):
     plain = np.asarray(jh.dam.recurrence(0.9, 0.3, 3, 10))
     assert plain[-1] < 0.2 and full[-1] > 0.7
     assert jax.numpy.all(jax.numpy.asarray(full) > 0.7)
+
+
+def test_effective_process_is_causal_across_history_words(key):
+    """Histories are packed 32 steps to a word: a 31-step run (one word) and a 40-step run
+    (two) share their first 31 steps exactly, since step t depends on the past only."""
+    short = jh.dam.effective_process(0.9, 0.2, 3, 31, key=key, paths=2**12)
+    long = jh.dam.effective_process(0.9, 0.2, 3, 40, key=key, paths=2**12)
+    np.testing.assert_array_equal(np.asarray(short.m), np.asarray(long.m)[:32])
+    np.testing.assert_allclose(
+        np.asarray(short.gamma), np.asarray(long.gamma)[:31, :31], rtol=0, atol=1e-5
+    )
+    assert abs(float(long.m[-1]) - 0.95) < 0.05  # still retrieving past the word boundary

@@ -15,14 +15,17 @@ The process (gauge frame, ``h(t) = ξ_i s_i(t)``):
 Algorithm (all of it causal, one time step per engine step, ``P`` paths at once):
 
 - noise: ``v(t) = Σ_{s≤t} L(t,s) z(s)``, ``z`` i.i.d. N(0,1); row t of the Cholesky factor
-  ``L`` of K is added once ``C(t, ·)`` is known (a triangular solve: incremental Cholesky);
+  ``L`` of K is added once ``C(t, ·)`` is known (a triangular solve: incremental Cholesky).
+  The normals of step t come from ``fold_in(key, t)``, all drawn before the loop;
 - G pathwise: when the field producing h(s+1) has conditional mean μ and standard deviation
   ``L(s,s)`` given the past, the density of the field at zero is ``w_s = φ(μ/L(s,s))/L(s,s)``;
   pinning it at zero fixes ``z(s) = −μ/L(s,s)``. Two copies of the path continue from there with
   ``h(s+1) = ±1`` under the same later noise; ``G(t,s) = E[w_s (h⁺(t) − h⁻(t))]``. This is the
   exact first-order response (a pathwise Malliavin-type estimator), for every lag (even lags
   included; they come out ≈ 0 as the theory says).
-- Cost ``O(T² P)`` memory (copies stored as int8), ``O(T³ P)`` work.
+- Cost ``O(T² P)`` bits of memory (each path's and copy's history packed 32 steps to a
+  ``uint32`` word), ``O(T³ P)`` work (bit selects in registers, one pass over the words per
+  step).
 
 Included: all lags of Γ, non-Gaussian (sign) statistics of h, the full C(t,s) dependence of
 the noise. Not included: O(1/N) corrections; n = 2 (classic Hopfield), whose noise depends on
@@ -72,38 +75,78 @@ def _poly(coeffs, c):
     return out
 
 
-def _sgn(x):
-    return jnp.where(x > 0, 1, -1).astype(jnp.int8)
+WORD_BITS = 32
+"""Path histories are stored as bits, ``WORD_BITS`` time steps per ``uint32`` word."""
 
 
-UNROLL_MAX_STEPS = 64
-"""Up to this many steps the copies' retarded sum over r is written out term by term."""
+def _num_words(steps: int) -> int:
+    return (steps + 1 + WORD_BITS - 1) // WORD_BITS  # bits for times 0 … steps
 
 
-def _retarded(gam_row, Hc, T, dtype):
-    """``Σ_r Γ(i, r) Hc[s, b, r, :]`` for every copy (s, b): (T, 2, P).
+def _bit(words, r: int):
+    """Bit ``r`` (a static time) of packed histories ``(…, words, P)``: 1 where h(r) = +1."""
+    return (words[..., r // WORD_BITS, :] >> jnp.uint32(r % WORD_BITS)) & jnp.uint32(1)
 
-    Written out as T scaled int8 slabs added up (one fused elementwise loop that reads the
-    int8 histories once, converting on the fly) for ``T ≤`` :data:`UNROLL_MAX_STEPS`: on CPU
-    the ``einsum`` contracting the middle axis converts and transposes the histories to
-    float32 first, ≈ 30–45× slower at T = 20, P = 2^16 (``benchmarks/README.md``)."""
-    if T > UNROLL_MAX_STEPS:
-        return jnp.einsum("r,sbrp->sbp", gam_row, Hc[:, :, :T].astype(dtype))
-    acc = gam_row[0] * Hc[:, :, 0].astype(dtype)
-    for r in range(1, T):
-        acc = acc + gam_row[r] * Hc[:, :, r].astype(dtype)
+
+def _bits(words, n: int):
+    """Bits for times ``0 … n−1`` of packed histories ``(words, P)``, as ``(n, P)`` (0/1)."""
+    per_time = jnp.repeat(words, WORD_BITS, axis=0)[:n]  # word r // 32 for time r
+    return (per_time >> (jnp.arange(n, dtype=jnp.uint32) % WORD_BITS)[:, None]) & jnp.uint32(1)
+
+
+def _bit_at(words, i):
+    """Bit ``i`` (a traced time) of packed histories ``(…, words, P)``."""
+    word = jax.lax.dynamic_index_in_dim(words, i // WORD_BITS, axis=-2, keepdims=False)
+    return (word >> (i % WORD_BITS).astype(jnp.uint32)) & jnp.uint32(1)
+
+
+def _with_bit(words, i, bit):
+    """``words`` with bit ``i`` (traced) OR-ed with ``bit`` (0/1, shape ``words`` less the
+    word axis). Elementwise, so XLA updates the history in place: no slice is written."""
+    shifted = bit.astype(jnp.uint32)[..., None, :] << (i % WORD_BITS).astype(jnp.uint32)
+    if words.shape[-2] == 1:
+        return words | shifted
+    word_ids = jnp.arange(words.shape[-2])[:, None]
+    return words | jnp.where(word_ids == i // WORD_BITS, shifted, jnp.uint32(0))
+
+
+def _response(W, branch_bits):
+    """``G(t, s) = E[w_s (h⁺(t) − h⁻(t))]`` for every branch time s, from the density weights
+    ``W`` (T, P) and the copies' bits at time t (T, 2, P): h⁺ − h⁻ is 0 or ±2.
+
+    (Written as a select, not as ``W · (h⁺ − h⁻)`` in floats, so that XLA fuses it into the
+    reduction instead of materialising the float differences: ≈ 3× faster.)"""
+    plus, minus = branch_bits[:, 0], branch_bits[:, 1]
+    terms = jnp.where(plus == minus, 0.0, jnp.where(plus != 0, W, -W))
+    return 2 * jnp.sum(terms, axis=1) / W.shape[-1]
+
+
+def _signed_sum(words, coeffs, dtype):
+    """``Σ_r coeffs[r] h(r)`` over the packed histories ``(…, words, P)``, h(r) = ±1 from bit r.
+
+    Written out as one select-and-add per time (one fused elementwise loop that reads each
+    history word once and keeps the bits in registers). The int8 layout it replaced read
+    ``T`` int8 slabs and rewrote a slab of the ``(T, 2, T + 1, P)`` history every step
+    (XLA copied that buffer twice per step around the slice updates): 3× slower at T = 20,
+    P = 2^16 (``benchmarks/README.md``)."""
+    acc = jnp.where(_bit(words, 0) != 0, coeffs[0], -coeffs[0]).astype(dtype)
+    for r in range(1, coeffs.shape[0]):
+        acc = acc + jnp.where(_bit(words, r) != 0, coeffs[r], -coeffs[r])
     return acc
 
 
 def _step(p: _Params, state, t, key):
-    H, Hc, Z, Zpin, W, L, G, Gam, m = (state[k] for k in "H Hc Z Zpin W L G Gam m".split())
+    Hw, Cw, B, Z, D, W, L, G, Gam, m = (state[k] for k in "Hw Cw B Z D W L G Gam m".split())
     T = p.steps
     dtype = m.dtype
+    paths = Hw.shape[-1]
     i = t.astype(jnp.arange(1).dtype)
-    hf = H.astype(dtype)
-    c_row = jnp.mean(hf * hf[i][None, :], axis=1)  # C(i, s), zero for s > i
+    # C(i, s) = 1 − 2·(fraction of paths where h(i) ≠ h(s)), zero for s > i (exact counts)
+    h_i = _bit_at(Hw, i)
+    disagree = jnp.sum(_bits(Hw, T) ^ h_i[None, :], axis=1, dtype=jnp.int32)
+    c_row = jnp.where(jnp.arange(T) <= i, (paths - 2 * disagree).astype(dtype) / paths, 0.0)
     below = jnp.arange(T) < i
-    k_row = jnp.where(jnp.arange(T) <= i, p.alpha * _poly(p.noise, c_row[:T]), 0.0)
+    k_row = jnp.where(jnp.arange(T) <= i, p.alpha * _poly(p.noise, c_row), 0.0)
     # incremental Cholesky: L[i, :i] solves L[:i, :i] l = K[i, :i]. A column whose pivot is
     # below `tol` (the new noise variance is < tol² of the total: the paths have frozen and K is
     # singular to working precision) carries no new noise: it is dropped, not divided by ~0.
@@ -119,36 +162,38 @@ def _step(p: _Params, state, t, key):
     l_ii = jnp.where(residual > (tol**2) * k_row[i], jnp.sqrt(jnp.maximum(residual, 0.0)), 0.0)
     L = L.at[i].set(l_row.at[i].set(l_ii))
     # response and retarded self-interaction from the copies
-    diff = (Hc[:, 0, i] - Hc[:, 1, i]).astype(dtype)  # (T, P): copy branched at s, time i
-    g_row = jnp.where(below, jnp.mean(W * diff, axis=1), 0.0)
+    g_row = jnp.where(below, _response(W, B), 0.0)
     G = G.at[i].set(g_row)
-    gam_row = jnp.where(below, p.alpha * _poly(p.response, c_row[:T]) * g_row, 0.0)
+    gam_row = jnp.where(below, p.alpha * _poly(p.response, c_row) * g_row, 0.0)
     Gam = Gam.at[i].set(gam_row)
     signal = m[i] ** (p.order - 1)
     # main paths
     noise_past = l_row @ Z
-    mean = signal + noise_past + gam_row @ hf[:T]
-    z = jax.random.normal(fast_key(key), mean.shape, dtype)
-    H = H.at[i + 1].set(_sgn(mean + l_ii * z))
+    mean = signal + noise_past + _signed_sum(Hw, gam_row, dtype)
+    z = Z[i]  # drawn before the loop (see _solve): read, not recomputed per copy
+    h_next = mean + l_ii * z > 0
     # frozen column (l_ii = 0): the field is deterministic given the past, density 0 a.s.
     safe = jnp.where(l_ii > 0, l_ii, 1.0)
     u = mean / safe
     density = jnp.exp(-0.5 * u * u) / (math.sqrt(2 * math.pi) * safe)
     W = W.at[i].set(jnp.where(l_ii > 0, density, 0.0))
-    Zpin = Zpin.at[i].set(jnp.where(l_ii > 0, -u, 0.0))
-    Z = Z.at[i].set(z)
-    # copies branched at s < i: same noise except the pinned z(s)
-    noise_c = noise_past[None, :] + l_row[:, None] * (Zpin - Z)  # (T, P); uses new Zpin/Z rows
-    retard_c = _retarded(gam_row, Hc, T, dtype)
-    new_c = _sgn(signal + noise_c[:, None, :] + retard_c + l_ii * z[None, None, :])
-    s_idx = jnp.arange(T)[:, None, None]
-    plus_minus = jnp.asarray([1, -1], jnp.int8)[None, :, None]
-    row = jnp.where(s_idx < i, new_c, jnp.where(s_idx == i, plus_minus, Hc[:, :, i + 1]))
-    Hc = Hc.at[:, :, i + 1].set(row)
-    history = jnp.where((jnp.arange(T + 1) <= i)[None, :, None], H[None], Hc[i])
-    Hc = Hc.at[i].set(history)
-    m = m.at[i + 1].set(jnp.mean(H[i + 1].astype(dtype)))
-    return dict(H=H, Hc=Hc, Z=Z, Zpin=Zpin, W=W, L=L, G=G, Gam=Gam, m=m)
+    # copies branched at s < i: same noise except the pinned z(s). Row i of D is not needed
+    # (l_row[i] = 0): the old D is used, so that the copies' loop does not recompute it.
+    noise_c = noise_past[None, :] + l_row[:, None] * D  # (T, P)
+    D = D.at[i].set(jnp.where(l_ii > 0, -u, 0.0) - z)  # pinned minus drawn z(i)
+    field_c = signal + noise_c[:, None, :] + _signed_sum(Cw, gam_row, dtype) + l_ii * z[None, None]
+    # copy s = i branches now: the main history up to i, then h(i+1) = +1 (b = 0), −1 (b = 1)
+    s_idx = jnp.arange(T)[:, None, None, None]
+    plus = jnp.asarray([1, 0], jnp.uint32)[None, :, None]
+    Cw = jnp.where(s_idx == i, jnp.broadcast_to(Hw, Cw.shape), Cw)
+    bit_c = jnp.where(s_idx[..., 0, :] < i, (field_c > 0).astype(jnp.uint32), plus)
+    Cw = jnp.where(s_idx <= i, _with_bit(Cw, i + 1, bit_c), Cw)
+    # the copies' newest bits, read back from the words once: the response of the next step
+    # then reads one byte per copy, not a word (and XLA does not recompute the fields for it)
+    B = _bit_at(Cw, i + 1).astype(jnp.uint8)
+    Hw = _with_bit(Hw, i + 1, h_next)
+    m = m.at[i + 1].set(jnp.mean(jnp.where(h_next, 1.0, -1.0).astype(dtype)))
+    return dict(Hw=Hw, Cw=Cw, B=B, Z=Z, D=D, W=W, L=L, G=G, Gam=Gam, m=m)
 
 
 def effective_process(
@@ -166,8 +211,9 @@ def effective_process(
 
     Domain: ``m0 ∈ [−1, 1]``, finite ``load > 0``, integer ``order ≥ 3``, integers
     ``steps, paths ≥ 1``; concrete arguments outside it raise ``ValueError``, traced `m0` or
-    `load` outside it give NaN in every field. Memory grows as ``2 steps² paths`` bytes (the
-    int8 path histories): see :func:`effective_process_bytes`.
+    `load` outside it give NaN in every field. Memory is about
+    ``(26 + 16 ⌈(steps + 1)/32⌉) · steps · paths`` bytes (float arrays per step and path, and
+    the bit-packed histories of the paths and their copies): see :func:`effective_process_bytes`.
     """
     kappa(order, variant)
     if order < 3:
@@ -194,37 +240,41 @@ def effective_process(
 
 
 def effective_process_bytes(steps: int, paths: int) -> int:
-    """Estimated peak bytes of :func:`effective_process`: the int8 histories ``H`` and ``Hc``
-    (``(2 steps + 1)(steps + 1) paths``), three float path arrays and four
-    ``(steps + 1)²`` matrices (float64 counted, the larger case)."""
+    """Estimated peak bytes of :func:`effective_process`: the bit-packed histories of the
+    paths and their ``2 steps`` copies (``4 ⌈(steps + 1)/32⌉ (2 steps + 1) paths``, held twice
+    while a step rewrites them), the copies' newest bits (``2 steps paths``), three float
+    ``(steps, paths)`` arrays and four ``(steps + 1)²`` matrices (float64 counted, the larger
+    case)."""
     t, p = int(steps), int(paths)
-    return (2 * t + 1) * (t + 1) * p + 3 * 8 * t * p + 4 * 8 * (t + 1) ** 2
+    packed = 4 * _num_words(t) * (2 * t + 1) * p
+    return 2 * packed + 2 * t * p + 3 * 8 * t * p + 4 * 8 * (t + 1) ** 2
 
 
 @eqx.filter_jit
 def _solve(params, m0, key, paths):
     T = params.steps
     dtype = m0.dtype
-    k_run = key
+    words = _num_words(T)
     # stratified h(0): exactly round(P (1 + m0)/2) paths start at +1 (mean m0 up to 1/P)
     plus = jnp.round(paths * (1 + m0) / 2)
-    h0 = jnp.where(jnp.arange(paths, dtype=dtype) < plus, 1, -1)
-    H = jnp.zeros((T + 1, paths), jnp.int8).at[0].set(h0.astype(jnp.int8))
+    up0 = jnp.arange(paths, dtype=dtype) < plus
     state = dict(
-        H=H,
-        Hc=jnp.zeros((T, 2, T + 1, paths), jnp.int8),
-        Z=jnp.zeros((T, paths), dtype),
-        Zpin=jnp.zeros((T, paths), dtype),
+        Hw=jnp.zeros((words, paths), jnp.uint32).at[0].set(up0.astype(jnp.uint32)),
+        Cw=jnp.zeros((T, 2, words, paths), jnp.uint32),
+        B=jnp.zeros((T, 2, paths), jnp.uint8),
+        # step i's normals, from the key the engine would hand step i (fold_in(key, i))
+        Z=jax.vmap(
+            lambda i: jax.random.normal(fast_key(jax.random.fold_in(key, i)), (paths,), dtype)
+        )(jnp.arange(T)),
+        D=jnp.zeros((T, paths), dtype),
         W=jnp.zeros((T, paths), dtype),
         L=jnp.zeros((T, T), dtype),
         G=jnp.zeros((T + 1, T), dtype),
         Gam=jnp.zeros((T, T), dtype),
-        m=jnp.zeros((T + 1,), dtype).at[0].set(jnp.mean(h0.astype(dtype))),
+        m=jnp.zeros((T + 1,), dtype).at[0].set(jnp.mean(jnp.where(up0, 1.0, -1.0))),
     )
-    final = integrate(_step, params, state, num_steps=T, dt=1.0, key=k_run).final
-    hf = final["H"].astype(dtype)
+    final = integrate(_step, params, state, num_steps=T, dt=1.0).final
+    hf = _bits(final["Hw"], T + 1).astype(dtype) * 2 - 1
     corr = hf @ hf.T / paths
-    diff = (final["Hc"][:, 0, T] - final["Hc"][:, 1, T]).astype(dtype)
-    last = jnp.mean(final["W"] * diff, axis=1)
-    response = final["G"].at[T].set(last)
+    response = final["G"].at[T].set(_response(final["W"], final["B"]))
     return EffectiveProcess(final["m"], corr, response, final["Gam"])
