@@ -29,3 +29,36 @@ def test_sequence_workload_mean_dwell_is_the_maps():
     for kappa, mean_dwell in zip((5.0, 6.0), np.asarray(result["mean_dwell"])):
         dwells = np.log(np.asarray(jh.saliency.orbit(kappa, 3.0, 5)))
         np.testing.assert_allclose(mean_dwell, dwells.mean(), rtol=1e-5)
+
+
+def test_binding_a_workload_twice_gives_an_equal_function_and_no_second_compile(monkeypatch):
+    """Equal fixed parameters → equal, equally hashed functions: a re-run finds the compiled
+    chunk (the runner's cache is keyed by the function); other values or types do not."""
+    from jaxhop.sweep import _run
+
+    first, config = _workloads.bind("saliency", {"max_steps": 40}, ("kappa", "z0"))
+    again, _ = _workloads.bind("saliency", {"max_steps": 40}, ("kappa", "z0"))
+    other, _ = _workloads.bind("saliency", {"max_steps": 41}, ("kappa", "z0"))
+    assert first == again and hash(first) == hash(again) and first is not again
+    assert first != other
+    assert config == {"workload": "saliency", "params": {"max_steps": 40}}
+    grid = jh.sweep.product(kappa=np.array([4.5, 5.0, 6.0]), z0=np.array([2.0, 3.0]))
+    one = jh.sweep.sweep(first, grid, resume=False, quiet=True)
+    compiles = []
+    real = _run._Chunker.compile
+
+    def counting(self, chunk):
+        hit = len(_run._COMPILED)
+        compiled = real(self, chunk)
+        compiles.append(len(_run._COMPILED) - hit)  # 1 when a new entry was compiled
+        return compiled
+
+    monkeypatch.setattr(_run._Chunker, "compile", counting)
+    two = jh.sweep.sweep(again, grid, resume=False, quiet=True)
+    assert compiles == [0]
+    np.testing.assert_array_equal(one["retrievals"], two["retrievals"])
+    jh.sweep.sweep(other, grid, resume=False, quiet=True)
+    assert compiles[-1] == 1 or len(_run._COMPILED) == _run._CACHE_SIZE
+    np.testing.assert_array_equal(  # the map's periodic regime reaches the cap
+        np.asarray(one["retrievals"])[1:, 1], [40, 40]
+    )

@@ -26,6 +26,11 @@ WORKLOAD = Workload(
     point=_saliency_point,
     defaults={"kappa": 5.0, "z0": 3.0, "max_steps": 200},
     static=frozenset({"max_steps"}),
+    # A point is a few flops per step for max_steps steps: with the runner's default tile of
+    # 32 points the lax.map over tiles costs more than the map itself (10⁶ points × 200 steps:
+    # 0.42 s at 32, 0.070 s at 1024 and 8192, benchmarks/bench_sweep.py); 1024 points keep
+    # the tile's state in cache and pad a small grid by at most 1023 points.
+    batch_size=1024,
     outputs={
         "retrievals": "retrievals before the first Z_t ≤ 1, capped at max_steps",
         "regime": "0 periodic, 1 collapse, 2 decay (jh.saliency.REGIMES)",

@@ -117,8 +117,37 @@ def bind(workload: Workload, fixed: Mapping, axes: tuple[str, ...]) -> tuple[Cal
                 raise ValueError(f"params: {k} must be an integer, got {v!r}")
         constants[k] = v
 
-    def fn(grid_params, key):
-        return workload.point({**constants, **grid_params}, key)
-
-    fn.__qualname__ = f"workload:{name}"
+    fn = BoundWorkload(workload, tuple(sorted(constants.items())))
     return fn, {"workload": name, "params": dict(sorted(constants.items()))}
+
+
+class BoundWorkload:
+    """``fn(grid_params, key)``: a workload's point function with its fixed parameters.
+
+    Equal (and of equal hash) for the same workload and the same fixed values, so that binding
+    the same sweep twice — a re-run, a resume, a benchmark's repeats — finds the chunk function
+    the runner compiled the first time instead of tracing and compiling it again.
+    """
+
+    __slots__ = ("workload", "constants", "__qualname__")
+
+    def __init__(self, workload: Workload, constants: tuple[tuple[str, object], ...]):
+        self.workload, self.constants = workload, constants
+        self.__qualname__ = f"workload:{workload.name}"
+
+    def __call__(self, grid_params, key):
+        return self.workload.point({**dict(self.constants), **grid_params}, key)
+
+    def _identity(self):
+        # the Workload object itself (not its name): two registries may hold different
+        # workloads of one name; float constants compare by value and type (1 != 1.0 here)
+        return (id(self.workload), tuple((k, type(v), v) for k, v in self.constants))
+
+    def __eq__(self, other):
+        return isinstance(other, BoundWorkload) and self._identity() == other._identity()
+
+    def __hash__(self):
+        return hash(self._identity())
+
+    def __repr__(self):
+        return f"BoundWorkload({self.workload.name!r}, {dict(self.constants)!r})"
