@@ -9,7 +9,7 @@ paper's and what is ours: ``docs/firing_rate.md``.
   :func:`exact_overlap_patterns`;
 - synaptic design :func:`synaptic_design` → :class:`Design`, :func:`rescaled_memories`;
 - the network :class:`FiringRateNetwork` (low-rank W, energy), simulated by :func:`simulate`;
-- stability: :func:`stability_structure`, :func:`memory_lambda_max`,
+- stability: :func:`stability_structure`, :func:`memory_matrices`, :func:`memory_lambda_max`,
   :func:`jacobian_lambda_max`, :func:`sufficient_test`, :func:`instability_test`;
 - the (x*, ρ) phase diagram :func:`phase_diagram` → :class:`PhaseDiagram`
   (:func:`cell_stability` per cell);
@@ -67,6 +67,7 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
         instability_test as instability_test,
         jacobian_lambda_max as jacobian_lambda_max,
         memory_lambda_max as memory_lambda_max,
+        memory_matrices as memory_matrices,
         stability_structure as stability_structure,
         sufficient_test as sufficient_test,
     )

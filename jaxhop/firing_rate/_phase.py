@@ -25,7 +25,8 @@ from ._patterns import exact_overlap_patterns
 from ._stability import (
     StabilityStructure,
     instability_test,
-    memory_lambda_max,
+    lambda_max_of,
+    memory_matrices,
     stability_structure,
     sufficient_test,
 )
@@ -74,6 +75,22 @@ class PhaseDiagram(eqx.Module):
         }
 
 
+def _cell_parts(activation, structure, x_star, rho, a, b, q) -> tuple[Array, dict]:
+    """One cell's :func:`memory_matrices` and its scalar results (all but ``lambda_max``)."""
+    phi = make_activation(activation, rho, x_star)
+    dtype = structure.active.dtype
+    a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype)
+    design = synaptic_design(phi, a, b, q)
+    d_a, d_b = phi.derivative(a), phi.derivative(b)
+    matrices = memory_matrices(structure, d_b, d_a, design.alpha, design.beta, design.gamma)
+    return matrices, {
+        "sufficient_value": sufficient_test(design.alpha_tilde, design.gamma, d_a, d_b),
+        "instability_value": instability_test(design.alpha_tilde, design.gamma, d_a, d_b, q),
+        "alpha_tilde": design.alpha_tilde,
+        "gamma": design.gamma,
+    }
+
+
 def cell_stability(
     activation: str,
     structure: StabilityStructure,
@@ -86,34 +103,28 @@ def cell_stability(
     """One cell: design the network for ``Φ = activation(ρ, x*)`` and fields (a, b) with
     r = q, and return ``lambda_max`` (max over memories), ``sufficient_value``,
     ``instability_value``, ``alpha_tilde``, ``gamma`` (scalars)."""
-    phi = make_activation(activation, rho, x_star)
-    dtype = structure.active.dtype
-    a, b = jnp.asarray(a, dtype), jnp.asarray(b, dtype)
-    design = synaptic_design(phi, a, b, q)
-    d_a, d_b = phi.derivative(a), phi.derivative(b)
-    lam = memory_lambda_max(structure, d_b, d_a, design.alpha, design.beta, design.gamma)
-    return {
-        "lambda_max": jnp.max(lam),
-        "sufficient_value": sufficient_test(design.alpha_tilde, design.gamma, d_a, d_b),
-        "instability_value": instability_test(design.alpha_tilde, design.gamma, d_a, d_b, q),
-        "alpha_tilde": design.alpha_tilde,
-        "gamma": design.gamma,
-    }
+    matrices, cell = _cell_parts(activation, structure, x_star, rho, a, b, q)
+    return {"lambda_max": jnp.max(lambda_max_of(structure, matrices)), **cell}
 
 
 @eqx.filter_jit
 def _diagram(activation, patterns, x_star, rho, a, b, q, chunk_size):
     structure = stability_structure(patterns)
     xs, rs = jnp.meshgrid(x_star, rho, indexing="ij")
-
-    def one(pair):
-        return cell_stability(activation, structure, pair[0], pair[1], a, b, q)
-
     pairs = jnp.stack([xs.ravel(), rs.ravel()], axis=1)
     if chunk_size is None:
-        out = jax.vmap(one)(pairs)
+        # every cell's K × K matrices first, then their top eigenvalues in ONE batched call:
+        # the batch is the vector width of the eigenvalue kernel (jaxhop._linalg)
+        matrices, out = jax.vmap(
+            lambda pair: _cell_parts(activation, structure, pair[0], pair[1], a, b, q)
+        )(pairs)
+        out["lambda_max"] = jnp.max(lambda_max_of(structure, matrices), axis=-1)
     else:
-        out = jax.lax.map(one, pairs, batch_size=chunk_size)
+        out = jax.lax.map(
+            lambda pair: cell_stability(activation, structure, pair[0], pair[1], a, b, q),
+            pairs,
+            batch_size=chunk_size,
+        )
     cell = {k: v.reshape(xs.shape) for k, v in out.items()}
     cell["stable"] = cell["lambda_max"] < 0
     cell["sufficient"] = cell["sufficient_value"] < 1

@@ -22,8 +22,16 @@ Then ``D^{1/2} W D^{1/2} = V C Vᵀ`` with ``V = D^{1/2}U``. The non-zero eigenv
 D_μ takes only two values, ``Φ'(b)`` on the active units of ξ^μ and ``Φ'(a)`` on the
 inactive ones, so ``G_μ = Φ'(b)·A_μ + Φ'(a)·B_μ`` with the design-independent
 ``A_μ = Uᵀ diag(ξ^μ) U`` and ``B_μ = UᵀU − A_μ``, computed once per pattern set
-(:class:`StabilityStructure`, O(N P K²)). Each (cell, memory) then costs two K×K ``eigh``
-instead of one N×N.
+(:class:`StabilityStructure`, O(N P K²)). Each (cell, memory) then costs one K×K problem
+instead of an N×N one.
+
+**No square root of G (ours).** With ``G = L Lᵀ`` (Cholesky; a semi-definite G is factored
+with its zero pivots dropped, :func:`jaxhop._linalg.psd_factor`), ``G^{1/2} C G^{1/2}`` is
+similar to the symmetric ``M = Lᵀ C L`` (both are similar to ``C G``), so
+``λ_max(J_μ) = −1 + max{0, λ_max(M_μ)}`` needs only the largest eigenvalue of M
+(:func:`memory_matrices`), which :func:`jaxhop._linalg.top_eigenvalue` finds for the whole
+batch of matrices at once (Householder + bisection, vectorised over the batch) instead of two
+LAPACK ``eigh`` calls per matrix (``benchmarks/README.md``).
 
 Tests of the design (from the authors' released settings, for r = q; ``η = max(Φ'(a), Φ'(b))``):
 
@@ -40,11 +48,13 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
+from .._linalg import psd_factor, top_eigenvalue
 from ._network import FiringRateNetwork
 
 __all__ = [
     "StabilityStructure",
     "stability_structure",
+    "memory_matrices",
     "memory_lambda_max",
     "jacobian_lambda_max",
     "sufficient_test",
@@ -82,9 +92,40 @@ def _coupling(alpha, beta, gamma, p, dtype):
     return (t * scale[None, :]) @ t.T
 
 
-def _sym_sqrt(g):
-    w, v = jnp.linalg.eigh(0.5 * (g + g.T))
-    return (v * jnp.sqrt(jnp.maximum(w, 0.0))[None, :]) @ v.T
+@eqx.filter_jit  # hundreds of small operations: one compiled program, also when called eagerly
+def memory_matrices(
+    structure: StabilityStructure,
+    d_active: Float[ArrayLike, ""],
+    d_inactive: Float[ArrayLike, ""],
+    alpha: Float[ArrayLike, ""],
+    beta: Float[ArrayLike, ""],
+    gamma: Float[ArrayLike, ""],
+) -> Float[Array, "p k k"]:
+    """``M_μ = L_μᵀ C L_μ`` (``G_μ = L_μ L_μᵀ``, ``G_μ = Φ'(b) A_μ + Φ'(a) B_μ``) for every
+    memory μ: symmetric K × K matrices with the eigenvalues of ``G_μ^{1/2} C G_μ^{1/2}``
+    (module doc); `d_active` is ``Φ'(b)``, `d_inactive` ``Φ'(a)``."""
+    p = structure.active.shape[0]
+    k = p + 1
+    # C = T diag(α,…,α,γ) Tᵀ = α I + α (e_K rᵀ + r e_Kᵀ) + c e_K e_Kᵀ with r = (−β,…,−β, 0) and
+    # c = αPβ² + γ − α (T = I + e_K rᵀ), so Lᵀ C L = α (LᵀL + y zᵀ + z yᵀ) + c y yᵀ with
+    # y = Lᵀ e_K (L's last row) and z = Lᵀ r = −β Σ_{i<P} L[i]
+    c = alpha * p * beta * beta + gamma - alpha
+
+    def one(active, inactive):
+        low = psd_factor(d_active * active + d_inactive * inactive)
+        y = low[k - 1]
+        z = -beta * jnp.sum(low[:p], axis=0)
+        ltl = jnp.sum(low[:, :, None] * low[:, None, :], axis=0)  # LᵀL, as one fused reduction
+        return alpha * (ltl + jnp.outer(y, z) + jnp.outer(z, y)) + c * jnp.outer(y, y)
+
+    return jax.vmap(one)(structure.active, structure.inactive)
+
+
+def lambda_max_of(structure: StabilityStructure, matrices: Float[Array, "*b k k"]) -> Array:
+    """``λ_max(J) = −1 + max{0, λ_max(M)}`` (``−1 + λ_max(M)`` when N ≤ K) for a batch of
+    :func:`memory_matrices` of any shape: one vectorised call (pass the whole batch)."""
+    lower = 0.0 if structure.size > structure.active.shape[-1] else None
+    return top_eigenvalue(matrices, lower) - 1.0
 
 
 def memory_lambda_max(
@@ -97,19 +138,8 @@ def memory_lambda_max(
 ) -> Float[Array, " p"]:
     """``λ_max(J_μ)`` for every memory μ, with ``D_μ`` equal to `d_active` (``Φ'(b)``) on the
     active units of ξ^μ and `d_inactive` (``Φ'(a)``) elsewhere; O(P K³) (see module doc)."""
-    p = structure.active.shape[0]
-    dtype = structure.active.dtype
-    coupling = _coupling(alpha, beta, gamma, p, dtype)
-
-    def one(active, inactive):
-        root = _sym_sqrt(d_active * active + d_inactive * inactive)
-        m = root @ coupling @ root
-        top = jnp.linalg.eigvalsh(0.5 * (m + m.T))[-1]
-        if structure.size > p + 1:
-            top = jnp.maximum(top, 0.0)
-        return top - 1.0
-
-    return jax.vmap(one)(structure.active, structure.inactive)
+    matrices = memory_matrices(structure, d_active, d_inactive, alpha, beta, gamma)
+    return lambda_max_of(structure, matrices)
 
 
 def jacobian_lambda_max(
