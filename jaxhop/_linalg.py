@@ -9,9 +9,10 @@ and vectorises (ours; the methods are the classical ones, Golub & Van Loan,
 *Matrix Computations*, §8.3 and §8.4):
 
 1. **Householder tridiagonalisation** (on ``(K, K, batch)`` arrays),
-   ``Q_{K−2}ᵀ ⋯ Q_1ᵀ A Q_1 ⋯ Q_{K−2} = T``, each ``Q = I − β v vᵀ`` zeroing one column below
-   the subdiagonal (``A ← A − v wᵀ − w vᵀ`` with ``p = β A v``, ``w = p − (β vᵀp / 2) v``).
-   T has A's eigenvalues.
+   ``Q_{K−2}ᵀ ⋯ Q_1ᵀ A Q_1 ⋯ Q_{K−2} = T``, each ``Q = I − 2 u uᵀ`` (u a unit vector) zeroing
+   one column below the subdiagonal — unless that column is below ``ε‖A‖_F``, then left as it
+   is — (``A ← A − u wᵀ − w uᵀ`` with ``p = 2 A u``,
+   ``w = p − (uᵀp) u``). T has A's eigenvalues.
 2. **Bisection on the Sturm count.** The number of eigenvalues of T below x is the number of
    negative pivots of ``T − x I = L D Lᵀ``: ``d_1 = a_1 − x``, ``d_i = a_i − x − b_{i−1}²/d_{i−1}``.
    Halving ``[lo, hi]`` (Gershgorin's upper bound, and `lower` or Gershgorin's lower bound) a
@@ -34,9 +35,9 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, Int
 
-__all__ = ["top_eigenvalue", "psd_factor", "psd_factor_entries"]
+__all__ = ["top_eigenvalue", "psd_factor"]
 
 
 def _tridiagonal(a: Array) -> tuple[list, list]:
@@ -45,19 +46,34 @@ def _tridiagonal(a: Array) -> tuple[list, list]:
     operations over the K axes (a handful per column, so compiling stays quick at K = 10-16);
     every operation is elementwise or a short reduction along the batch's vector width."""
     k = a.shape[0]
+
+    def total(terms):  # a sum in a fixed order: the same bits whatever XLA's reduction tiling
+        out = terms[0]
+        for term in terms[1:]:
+            out = out + term
+        return out
+
+    # a column with |x| ≤ ε |A|_F is rounding noise: left alone (an error of ε |A|, backward
+    # stable) rather than reflected onto a direction that is itself noise, which rounds
+    # differently wherever XLA fuses the step (the results then moved with the program around)
+    fro2 = total([total([a[i, j] * a[i, j] for j in range(k)]) for i in range(k)])
+    floor = jnp.finfo(a.dtype).eps ** 2 * fro2
     for col in range(k - 2):
+        m = k - col - 1
         x = a[col + 1 :, col]  # (m, B): the column below the diagonal
-        norm2 = jnp.sum(x * x, axis=0)
+        norm2 = total([x[i] * x[i] for i in range(m)])
         norm = jnp.sqrt(norm2)
         alpha = jnp.where(x[0] >= 0, -norm, norm)  # the sign that avoids cancellation in v
-        v = x.at[0].add(-alpha)
         vv = norm2 - 2 * alpha * x[0] + alpha * alpha  # |x − α e_1|²
-        ok = vv > 0  # x = 0: nothing to reflect
-        beta = jnp.where(ok, 2 / jnp.where(ok, vv, 1), 0)
+        ok = norm2 > floor  # x negligible: nothing to reflect
+        # the unit vector u = v/|v| (H = I − 2uuᵀ): with v itself and β = 2/|v|², a short v
+        # makes β A v and (β vᵀp/2) v huge, nearly equal, and their difference rounding noise
+        scale = jnp.where(ok, jax.lax.rsqrt(jnp.where(ok, vv, 1)), 0)
+        u = x.at[0].add(-alpha) * scale[None]
         block = a[col + 1 :, col + 1 :]  # (m, m, B)
-        p = beta[None] * jnp.sum(block * v[None], axis=1)
-        w = p - (0.5 * beta * jnp.sum(v * p, axis=0))[None] * v
-        block = block - v[:, None] * w[None] - w[:, None] * v[None]
+        p = 2 * total([block[:, j] * u[j][None] for j in range(m)])
+        w = p - total([u[i] * p[i] for i in range(m)])[None] * u
+        block = block - u[:, None] * w[None] - w[:, None] * u[None]
         column = jnp.zeros_like(x).at[0].set(jnp.where(ok, alpha, x[0]))
         a = a.at[col + 1 :, col + 1 :].set(block)
         a = a.at[col + 1 :, col].set(column).at[col, col + 1 :].set(column)
@@ -154,36 +170,40 @@ def top_eigenvalue(
     return _top_jit(a, lower)
 
 
-def psd_factor_entries(g: list) -> list:
-    """:func:`psd_factor` on entries: ``g[i][j]`` (symmetric, scalars or vectors over a batch)
-    → ``low[i][j]`` for ``j ≤ i`` (``None`` above the diagonal)."""
-    k = len(g)
-    scale = g[0][0]
-    for i in range(1, k):
-        scale = jnp.maximum(scale, g[i][i])
-    tol = 4 * k * jnp.finfo(jnp.result_type(scale)).eps * scale
-    low = [[None] * k for _ in range(k)]
-    for j in range(k):
-        pivot = g[j][j] - sum(low[j][m] * low[j][m] for m in range(j))
-        keep = pivot > tol
-        root = jnp.sqrt(jnp.where(keep, pivot, 1))
-        low[j][j] = jnp.where(keep, root, 0)
-        inverse = jnp.where(keep, 1 / root, 0)
-        for i in range(j + 1, k):
-            low[i][j] = (g[i][j] - sum(low[i][m] * low[j][m] for m in range(j))) * inverse
-    return low
+def psd_factor(g: Float[Array, "k k"]) -> tuple[Float[Array, "k k"], Int[Array, " k"]]:
+    """``(L, perm)``: lower-triangular ``L`` with ``L Lᵀ = G[perm][:, perm]`` for a symmetric
+    positive *semi*-definite G (one matrix; ``vmap`` over a batch).
 
-
-def psd_factor(g: Float[Array, "k k"]) -> Float[Array, "k k"]:
-    """A lower-triangular ``L`` with ``L Lᵀ = G`` for a symmetric positive *semi*-definite
-    ``G`` (one matrix; ``vmap`` over a batch): Cholesky, with each pivot at or below
-    ``4 K ε max_i G_ii`` (rounding noise of a zero eigenvalue) taken as 0 and its column
-    dropped, so a singular G gives a factor instead of NaN. Eigenvalues of ``G^{1/2} C G^{1/2}``
-    are those of the symmetric ``Lᵀ C L`` (the two are similar), with no square root of G.
+    Cholesky with diagonal pivoting (Golub & Van Loan §4.2.8; Higham, *Accuracy and Stability
+    of Numerical Algorithms*, §10.3): each step takes the largest remaining diagonal entry as
+    the pivot, and stops (zero columns) once it is at or below ``4 K ε max_i G_ii``. Then
+    every remaining Schur complement entry is that small too (``|s_ij| ≤ √(s_ii s_jj)``), so
+    what is dropped is rounding-sized: a singular or nearly singular G is factored stably.
+    (Without pivoting a tiny pivot met early is fatal in float32: its column is rounding noise
+    divided by the root of rounding noise.) Eigenvalues of ``G^{1/2} C G^{1/2}`` are those of
+    the symmetric ``Lᵀ C[perm][:, perm] L`` (both are similar to ``C G``): no square root of G.
     """
     k = g.shape[0]
-    g = 0.5 * (g + g.T)
-    low = psd_factor_entries([[g[i, j] for j in range(k)] for i in range(k)])
-    zero = jnp.zeros((), g.dtype)
-    rows = [jnp.stack([low[i][j] if j <= i else zero for j in range(k)]) for i in range(k)]
-    return jnp.stack(rows)
+    a = 0.5 * (g + g.T)
+    tol = 4 * k * jnp.finfo(a.dtype).eps * jnp.max(jnp.diagonal(a))
+    # G computed once: decisions (pivot order, kept pivots) and values must see the same bits
+    a, tol = jax.lax.optimization_barrier((a, tol))
+    low = jnp.zeros_like(a)
+    perm = jnp.arange(k)
+    index = jnp.arange(k)
+    for j in range(k):
+        diag = jnp.where(index >= j, jnp.diagonal(a), -jnp.inf)
+        pivot = jnp.argmax(diag)
+        swap = index.at[j].set(pivot).at[pivot].set(j)  # exchange j and the pivot
+        a = a[swap][:, swap]
+        low = low[swap]
+        perm = perm[swap]
+        keep = a[j, j] > tol
+        root = jnp.sqrt(jnp.where(keep, a[j, j], 1))
+        column = jnp.where(keep & (index > j), a[:, j] / root, 0)
+        low = low.at[:, j].set(column.at[j].set(jnp.where(keep, root, 0)))
+        a = a - column[:, None] * column[None, :]
+        # computed once: XLA may otherwise duplicate a step into several fusions and round
+        # each copy differently (FMA contraction), so that two copies pick different pivots
+        a, low, perm = jax.lax.optimization_barrier((a, low, perm))
+    return low, perm

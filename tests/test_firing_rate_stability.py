@@ -162,3 +162,21 @@ def test_phase_diagram_bad_input():
         fr.phase_diagram("sigmoid", "zero")
     with pytest.raises(ValueError, match="size"):
         fr.phase_diagram("sigmoid", size=1001)
+
+
+def test_saturated_cells_in_float32_under_jit_and_vmap_equal_the_dense_float64_answer():
+    """Cells whose Φ'(a) underflows (x* = 0.9, ρ ≥ 3.5): a nearly singular G per memory. The
+    float32 path compiled as one program (as in a sweep or the phase diagram) must still give
+    the dense float64 eigh's λ_max (an earlier version did not: see jaxhop/_linalg.py)."""
+    patterns = fr.exact_overlap_patterns(300, 0.2)
+    structure = fr.stability_structure(patterns)
+    cells = [(0.9, 3.5), (0.9, 5.0), (0.7, 5.0), (0.0, 0.5)]
+    xs, rs = (np.asarray(v, np.float32) for v in zip(*cells))
+
+    def one(x, r):
+        return fr.cell_stability("sigmoid", structure, x, r)["lambda_max"]
+
+    got = np.asarray(jax.jit(jax.vmap(one))(xs, rs))
+    for k, (x, r) in enumerate(cells):
+        want = _dense_lambda_max(patterns, "sigmoid", r, x, -0.3, 0.95).max()
+        np.testing.assert_allclose(got[k], want, rtol=2e-5, atol=2e-5)

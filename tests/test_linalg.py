@@ -84,13 +84,36 @@ def test_psd_factor_of_definite_and_singular_matrices(x64):
     for rank in (7, 4, 1):
         x = rng.standard_normal((7, rank))
         g = x @ x.T
-        low = np.asarray(psd_factor(jnp.asarray(g)))
+        low, perm = (np.asarray(v) for v in psd_factor(jnp.asarray(g)))
         assert np.all(np.isfinite(low)) and np.allclose(np.triu(low, 1), 0)
-        np.testing.assert_allclose(low @ low.T, g, atol=1e-10)
-        # eig(Lᵀ C L) = eig(G^{1/2} C G^{1/2}) for a symmetric indefinite C
+        assert sorted(perm) == list(range(7))
+        np.testing.assert_allclose(low @ low.T, g[perm][:, perm], atol=1e-10)
+        # eig(Lᵀ C[perm][:, perm] L) = eig(G^{1/2} C G^{1/2}) for a symmetric indefinite C
         c = rng.standard_normal((7, 7))
         c = c + c.T
         w, v = np.linalg.eigh(g)
         root = (v * np.sqrt(np.maximum(w, 0))) @ v.T
         want = np.linalg.eigvalsh(root @ c @ root)
-        np.testing.assert_allclose(np.linalg.eigvalsh(low.T @ c @ low), want, atol=1e-9)
+        got = np.linalg.eigvalsh(low.T @ c[perm][:, perm] @ low)
+        np.testing.assert_allclose(got, want, atol=1e-9)
+
+
+def test_psd_factor_of_a_nearly_singular_matrix_in_float32():
+    """G = A + 1e-10·B with A singular (a saturated activation's G): float32 pivoting keeps
+    the spectrum of G^{1/2} C G^{1/2} to rounding, as the float64 answer says (unpivoted
+    Cholesky met the tiny pivot first and returned garbage here)."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((7, 3))
+    y = rng.standard_normal((7, 7))
+    g = x @ x.T + 1e-10 * (y @ y.T)
+    g[[0, 3]] = g[[3, 0]]
+    g[:, [0, 3]] = g[:, [3, 0]]
+    c = rng.standard_normal((7, 7))
+    c = c + c.T
+    w, v = np.linalg.eigh(g)
+    root = (v * np.sqrt(np.maximum(w, 0))) @ v.T
+    want = np.linalg.eigvalsh(root @ c @ root)[-1]
+    low, perm = jax.jit(psd_factor)(jnp.asarray(g, jnp.float32))
+    m = jnp.asarray(low).T @ jnp.asarray(c[np.asarray(perm)][:, np.asarray(perm)], jnp.float32)
+    got = float(jax.jit(top_eigenvalue)(m @ low))
+    assert abs(got - want) < 1e-5 * np.abs(np.linalg.eigvalsh(c)).max() * np.trace(g)
