@@ -1156,7 +1156,13 @@ for argv in json.loads(sys.argv[1]):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         code = main(argv)
     report.append([code, err.getvalue()])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+# this process's own peak: VmHWM (reset at exec). ru_maxrss is not: Linux carries the forking
+# parent's high-water mark across exec, so a pytest worker that had grown to 4 GiB made this
+# child report 4 GiB while it used 0.2 GiB
+try:
+    peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 print(json.dumps({"results": report, "peak_mib": peak}))
 """
 
