@@ -86,13 +86,6 @@ def stability_structure(patterns: Float[Array, "n p"]) -> StabilityStructure:
     return StabilityStructure(active, total[None] - active, n)
 
 
-def _coupling(alpha, beta, gamma, p, dtype):
-    k = p + 1
-    t = jnp.eye(k, dtype=dtype).at[p, :p].set(-beta)
-    scale = jnp.concatenate([jnp.full((p,), alpha, dtype), jnp.full((1,), gamma, dtype)])
-    return (t * scale[None, :]) @ t.T
-
-
 @eqx.filter_jit  # hundreds of small operations: one compiled program, also when called eagerly
 def memory_matrices(
     structure: StabilityStructure,

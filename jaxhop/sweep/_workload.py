@@ -117,8 +117,8 @@ def bind(workload: Workload, fixed: Mapping, axes: tuple[str, ...]) -> tuple[Cal
                 raise ValueError(f"params: {k} must be an integer, got {v!r}")
         constants[k] = v
 
-    fn = BoundWorkload(workload, tuple(sorted(constants.items())))
-    return fn, {"workload": name, "params": dict(sorted(constants.items()))}
+    fixed_values = tuple(sorted(constants.items()))
+    return BoundWorkload(workload, fixed_values), {"workload": name, "params": dict(fixed_values)}
 
 
 class BoundWorkload:
