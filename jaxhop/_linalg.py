@@ -37,46 +37,58 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
-__all__ = ["top_eigenvalue", "psd_factor"]
+__all__ = ["top_eigenvalue", "psd_factor", "psd_columns"]
+
+
+def _total(terms):
+    # a sum in a fixed order: the same bits whatever XLA's reduction tiling
+    out = terms[0]
+    for term in terms[1:]:
+        out = out + term
+    return out
 
 
 def _tridiagonal(a: Array) -> tuple[list, list]:
     """Householder reduction of symmetric matrices stored batch last, ``(K, K, B)``; returns
-    the tridiagonals' diagonal and sub-diagonal entries (lists of ``(B,)`` vectors). Array
-    operations over the K axes (a handful per column, so compiling stays quick at K = 10-16);
-    every operation is elementwise or a short reduction along the batch's vector width."""
+    the tridiagonals' diagonal and sub-diagonal entries (lists of ``(B,)`` vectors).
+
+    One ``fori_loop`` iteration per column, on the whole ``K × K`` block with masks. The loop
+    is for correctness, not speed: XLA may compute a value of straight-line code in several
+    fusions, each rounded its own way (FMA contraction), and a reflector built from two
+    copies of a small column — whose *direction* is decided by its rounding — is no longer
+    orthogonal (wrong eigenvalues by 10-15 % at saturated phase-diagram cells, reproduced on
+    an AVX2 CPU only when the matrices were built in the same program). A loop's carry is
+    one buffer, so every decision and every direction of a step is taken from the same bits.
+    (``lax.optimization_barrier`` does not do this on CPU: XLA removes it before fusion.)"""
     k = a.shape[0]
-
-    def total(terms):  # a sum in a fixed order: the same bits whatever XLA's reduction tiling
-        out = terms[0]
-        for term in terms[1:]:
-            out = out + term
-        return out
-
+    rows = jnp.arange(k)
     # a column with |x| ≤ ε |A|_F is rounding noise: left alone (an error of ε |A|, backward
-    # stable) rather than reflected onto a direction that is itself noise, which rounds
-    # differently wherever XLA fuses the step (the results then moved with the program around)
-    fro2 = total([total([a[i, j] * a[i, j] for j in range(k)]) for i in range(k)])
+    # stable) rather than reflected onto a direction that is itself noise
+    fro2 = _total([_total([a[i, j] * a[i, j] for j in range(k)]) for i in range(k)])
     floor = jnp.finfo(a.dtype).eps ** 2 * fro2
-    for col in range(k - 2):
-        m = k - col - 1
-        x = a[col + 1 :, col]  # (m, B): the column below the diagonal
-        norm2 = total([x[i] * x[i] for i in range(m)])
-        norm = jnp.sqrt(norm2)
-        alpha = jnp.where(x[0] >= 0, -norm, norm)  # the sign that avoids cancellation in v
-        vv = norm2 - 2 * alpha * x[0] + alpha * alpha  # |x − α e_1|²
+
+    def reflect_column(col, a):
+        below = (rows > col)[:, None]  # the column's entries below the diagonal, (K, 1)
+        first = (rows == col + 1)[:, None]
+        # row `col` (a contiguous slice) for column `col`: A stays symmetric to rounding
+        x = jnp.where(below, jax.lax.dynamic_index_in_dim(a, col, 0, keepdims=False), 0)
+        x0 = _total([jnp.where(first[i, 0], x[i], 0) for i in range(k)])
+        norm2 = _total([x[i] * x[i] for i in range(k)])
+        alpha = jnp.where(x0 >= 0, -1, 1) * jnp.sqrt(norm2)  # the sign that avoids cancellation
+        vv = norm2 - 2 * alpha * x0 + alpha * alpha  # |x − α e_1|²
         ok = norm2 > floor  # x negligible: nothing to reflect
-        # the unit vector u = v/|v| (H = I − 2uuᵀ): with v itself and β = 2/|v|², a short v
-        # makes β A v and (β vᵀp/2) v huge, nearly equal, and their difference rounding noise
+        # the unit vector u = v/|v| (H = I − 2uuᵀ, zero above row col + 1): with v itself and
+        # β = 2/|v|², a short v makes β A v and (β vᵀp/2) v huge and their difference noise
         scale = jnp.where(ok, jax.lax.rsqrt(jnp.where(ok, vv, 1)), 0)
-        u = x.at[0].add(-alpha) * scale[None]
-        block = a[col + 1 :, col + 1 :]  # (m, m, B)
-        p = 2 * total([block[:, j] * u[j][None] for j in range(m)])
-        w = p - total([u[i] * p[i] for i in range(m)])[None] * u
-        block = block - u[:, None] * w[None] - w[:, None] * u[None]
-        column = jnp.zeros_like(x).at[0].set(jnp.where(ok, alpha, x[0]))
-        a = a.at[col + 1 :, col + 1 :].set(block)
-        a = a.at[col + 1 :, col].set(column).at[col, col + 1 :].set(column)
+        u = (x - jnp.where(first, alpha[None], 0)) * scale[None]
+        p = 2 * _total([a[:, j] * u[j][None] for j in range(k)])
+        w = p - _total([u[i] * p[i] for i in range(k)])[None] * u
+        # H A H on the whole block: column `col` becomes (…, α, 0, …, 0) up to rounding,
+        # which later steps never read (they reflect columns > col, and the result is
+        # read from the tridiagonal band only)
+        return a - u[:, None] * w[None] - w[:, None] * u[None]
+
+    a = jax.lax.fori_loop(0, k - 2, reflect_column, a)
     return [a[i, i] for i in range(k)], [a[i + 1, i] for i in range(k - 1)]
 
 
@@ -170,6 +182,43 @@ def top_eigenvalue(
     return _top_jit(a, lower)
 
 
+def psd_columns(g: Float[Array, "k k"]) -> tuple[Float[Array, "k k"], Int[Array, " k"]]:
+    """``(C, perm)`` with ``C Cᵀ = G`` and ``C[perm]`` lower triangular, for a symmetric
+    positive *semi*-definite G (one matrix; ``vmap`` over a batch): :func:`psd_factor` with
+    the rows left in G's order, so that no row is moved (``psd_factor`` is ``C[perm]``).
+
+    Each step takes the largest remaining diagonal entry as the pivot (masks, no gathers)
+    and stops (zero columns) once it is at or below ``4 K ε max_i G_ii``.
+    """
+    k = g.shape[0]
+    a = 0.5 * (g + g.T)
+    tol = 4 * k * jnp.finfo(a.dtype).eps * jnp.max(jnp.diagonal(a))
+    index = jnp.arange(k)
+
+    # One loop iteration per pivot, so that the pivot order and the kept pivots are decided
+    # on the same bits as the values they select (a loop's carry is one buffer; straight-line
+    # code may be computed in several differently rounded fusions: see `_tridiagonal`).
+    def eliminate(j, carry):
+        a, columns, remaining, perm = carry
+        diag = jnp.where(remaining, jnp.diagonal(a), -jnp.inf)
+        pivot = jnp.argmax(diag)
+        is_pivot = index == pivot
+        pivot_value = _total([jnp.where(is_pivot[i], a[i, i], 0) for i in range(k)])
+        pivot_column = _total([jnp.where(is_pivot[i], a[:, i], 0) for i in range(k)])
+        remaining = remaining & ~is_pivot
+        keep = pivot_value > tol
+        root = jnp.sqrt(jnp.where(keep, pivot_value, 1))
+        column = jnp.where(keep & remaining, pivot_column / root, 0)
+        a = a - column[:, None] * column[None, :]
+        column = jnp.where(is_pivot, jnp.where(keep, root, 0), column)
+        columns = jnp.where((index == j)[None, :], column[:, None], columns)
+        return a, columns, remaining, jnp.where(index == j, pivot, perm)
+
+    carry = (a, jnp.zeros_like(a), jnp.ones(k, bool), index)
+    _, columns, _, perm = jax.lax.fori_loop(0, k, eliminate, carry)
+    return columns, perm
+
+
 def psd_factor(g: Float[Array, "k k"]) -> tuple[Float[Array, "k k"], Int[Array, " k"]]:
     """``(L, perm)``: lower-triangular ``L`` with ``L Lᵀ = G[perm][:, perm]`` for a symmetric
     positive *semi*-definite G (one matrix; ``vmap`` over a batch).
@@ -182,28 +231,7 @@ def psd_factor(g: Float[Array, "k k"]) -> tuple[Float[Array, "k k"], Int[Array, 
     (Without pivoting a tiny pivot met early is fatal in float32: its column is rounding noise
     divided by the root of rounding noise.) Eigenvalues of ``G^{1/2} C G^{1/2}`` are those of
     the symmetric ``Lᵀ C[perm][:, perm] L`` (both are similar to ``C G``): no square root of G.
+    Computed by :func:`psd_columns`.
     """
-    k = g.shape[0]
-    a = 0.5 * (g + g.T)
-    tol = 4 * k * jnp.finfo(a.dtype).eps * jnp.max(jnp.diagonal(a))
-    # G computed once: decisions (pivot order, kept pivots) and values must see the same bits
-    a, tol = jax.lax.optimization_barrier((a, tol))
-    low = jnp.zeros_like(a)
-    perm = jnp.arange(k)
-    index = jnp.arange(k)
-    for j in range(k):
-        diag = jnp.where(index >= j, jnp.diagonal(a), -jnp.inf)
-        pivot = jnp.argmax(diag)
-        swap = index.at[j].set(pivot).at[pivot].set(j)  # exchange j and the pivot
-        a = a[swap][:, swap]
-        low = low[swap]
-        perm = perm[swap]
-        keep = a[j, j] > tol
-        root = jnp.sqrt(jnp.where(keep, a[j, j], 1))
-        column = jnp.where(keep & (index > j), a[:, j] / root, 0)
-        low = low.at[:, j].set(column.at[j].set(jnp.where(keep, root, 0)))
-        a = a - column[:, None] * column[None, :]
-        # computed once: XLA may otherwise duplicate a step into several fusions and round
-        # each copy differently (FMA contraction), so that two copies pick different pivots
-        a, low, perm = jax.lax.optimization_barrier((a, low, perm))
-    return low, perm
+    columns, perm = psd_columns(g)
+    return columns[perm], perm

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxhop._linalg import psd_factor, top_eigenvalue
+from jaxhop._linalg import psd_columns, psd_factor, top_eigenvalue
 
 
 def _with_spectrum(rng, eigenvalues):
@@ -88,6 +88,11 @@ def test_psd_factor_of_definite_and_singular_matrices(x64):
         assert np.all(np.isfinite(low)) and np.allclose(np.triu(low, 1), 0)
         assert sorted(perm) == list(range(7))
         np.testing.assert_allclose(low @ low.T, g[perm][:, perm], atol=1e-10)
+        # the same factor with G's row order: F Fᵀ = G, F[perm] = L
+        columns, perm2 = (np.asarray(v) for v in psd_columns(jnp.asarray(g)))
+        np.testing.assert_array_equal(perm2, perm)
+        np.testing.assert_array_equal(columns[perm], low)
+        np.testing.assert_allclose(columns @ columns.T, g, atol=1e-10)
         # eig(Lᵀ C[perm][:, perm] L) = eig(G^{1/2} C G^{1/2}) for a symmetric indefinite C
         c = rng.standard_normal((7, 7))
         c = c + c.T

@@ -25,10 +25,10 @@ inactive ones, so ``G_μ = Φ'(b)·A_μ + Φ'(a)·B_μ`` with the design-indepen
 (:class:`StabilityStructure`, O(N P K²)). Each (cell, memory) then costs one K×K problem
 instead of an N×N one.
 
-**No square root of G (ours).** With ``Π G Πᵀ = L Lᵀ`` (Cholesky with diagonal pivoting, Π
-the pivoting permutation, stable for the nearly singular G of a saturated activation:
-:func:`jaxhop._linalg.psd_factor`), ``G^{1/2} C G^{1/2}`` is similar to the symmetric
-``M = Lᵀ (Π C Πᵀ) L`` (both are similar to ``C G``), so
+**No square root of G (ours).** With ``G = F Fᵀ`` (Cholesky with diagonal pivoting, the rows
+of F left in G's order, stable for the nearly singular G of a saturated activation:
+:func:`jaxhop._linalg.psd_columns`), ``G^{1/2} C G^{1/2}`` is similar to the symmetric
+``M = Fᵀ C F`` (both are similar to ``C G``), so
 ``λ_max(J_μ) = −1 + max{0, λ_max(M_μ)}`` needs only the largest eigenvalue of M
 (:func:`memory_matrices`), which :func:`jaxhop._linalg.top_eigenvalue` finds for the whole
 batch of matrices at once (Householder + bisection, vectorised over the batch) instead of two
@@ -49,7 +49,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
-from .._linalg import psd_factor, top_eigenvalue
+from .._linalg import psd_columns, top_eigenvalue
 from ._network import FiringRateNetwork
 
 __all__ = [
@@ -95,28 +95,26 @@ def memory_matrices(
     beta: Float[ArrayLike, ""],
     gamma: Float[ArrayLike, ""],
 ) -> Float[Array, "p k k"]:
-    """``M_μ = L_μᵀ C L_μ`` (``G_μ = L_μ L_μᵀ``, ``G_μ = Φ'(b) A_μ + Φ'(a) B_μ``) for every
+    """``M_μ = F_μᵀ C F_μ`` (``G_μ = F_μ F_μᵀ``, ``G_μ = Φ'(b) A_μ + Φ'(a) B_μ``) for every
     memory μ: symmetric K × K matrices with the eigenvalues of ``G_μ^{1/2} C G_μ^{1/2}``
     (module doc); `d_active` is ``Φ'(b)``, `d_inactive` ``Φ'(a)``."""
     p = structure.active.shape[0]
     k = p + 1
     # C = T diag(α,…,α,γ) Tᵀ = α I + α (e_K rᵀ + r e_Kᵀ) + c e_K e_Kᵀ with r = (−β,…,−β, 0) and
-    # c = αPβ² + γ − α (T = I + e_K rᵀ). Permuted, e_K → Π e_K and r → Π r, so
-    # Lᵀ (Π C Πᵀ) L = α (LᵀL + y zᵀ + z yᵀ) + c y yᵀ with y = Lᵀ Π e_K (the row of L at the
-    # ones-vector's position) and z = Lᵀ Π r = −β Σ (rows of L at the patterns' positions)
+    # c = αPβ² + γ − α (T = I + e_K rᵀ), so Fᵀ C F = α (FᵀF + y zᵀ + z yᵀ) + c y yᵀ with
+    # y = Fᵀ e_K (F's last row, the ones-vector's) and z = Fᵀ r = −β Σ (F's other rows)
     c = alpha * p * beta * beta + gamma - alpha
 
     def one(active, inactive):
-        low, perm = psd_factor(d_active * active + d_inactive * inactive)
+        low, _ = psd_columns(d_active * active + d_inactive * inactive)
         # sums in a fixed order (not XLA reductions, whose tiling may change with the program
         # around them): bit-identical results for any chunk size and device count
-        ones = (perm == k - 1).astype(low.dtype)
-        y = low[0] * ones[0]
-        z = low[0] * (1 - ones[0])
+        y = low[k - 1]
+        z = low[0]
         ltl = low[0][:, None] * low[0][None, :]
         for i in range(1, k):
-            y = y + low[i] * ones[i]
-            z = z + low[i] * (1 - ones[i])
+            if i < k - 1:
+                z = z + low[i]
             ltl = ltl + low[i][:, None] * low[i][None, :]
         z = -beta * z
         return alpha * (ltl + jnp.outer(y, z) + jnp.outer(z, y)) + c * jnp.outer(y, y)
