@@ -79,23 +79,35 @@ def check_real(
     """Raise ``ValueError`` unless every element of a concrete `value` is a real number in
     the range given by `lo`/`hi` (closed unless `lo_open`/`hi_open`), and finite when
     `finite`. Traced values pass unchecked (see :func:`nan_unless`)."""
-    if is_traced(value):
+    if type(value) is float or type(value) is int:
+        # the common case, a Python number: checked without NumPy or building the message
+        # (≈ 1 µs instead of ≈ 60 µs; every public function checks its float arguments)
+        try:
+            x = float(value)
+        except OverflowError:  # an int beyond float range: the general path reports it
+            x = math.nan
+        if _real_ok(x, lo, hi, lo_open, hi_open, finite):
+            return
+    elif is_traced(value):
         return
-    text = _range_text(lo, hi, lo_open, hi_open)
-    finite_text = "a finite number" if finite else "a number"
-    what = f"{name} must be {finite_text}" + ("" if text == "finite" else f" {text}")
+
+    def what() -> str:
+        text = _range_text(lo, hi, lo_open, hi_open)
+        finite_text = "a finite number" if finite else "a number"
+        return f"{name} must be {finite_text}" + ("" if text == "finite" else f" {text}")
+
     if isinstance(value, (str, bytes)) or value is None:
-        raise ValueError(f"{what}; got {value!r}")
+        raise ValueError(f"{what()}; got {value!r}")
     try:
         values = np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{what}; got {value!r}") from error
+        raise ValueError(f"{what()}; got {value!r}") from error
     if values.dtype == object or not (
         np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_)
     ):
-        raise ValueError(f"{what}; got {value!r}")
+        raise ValueError(f"{what()}; got {value!r}")
     if np.issubdtype(values.dtype, np.complexfloating):
-        raise ValueError(f"{what} (real); got {value!r}")
+        raise ValueError(f"{what()} (real); got {value!r}")
     values = values.astype(np.float64)
     bad = np.zeros(values.shape, bool)
     if finite:
@@ -108,7 +120,16 @@ def check_real(
         if hi is not None:
             bad |= (values >= hi) if hi_open else (values > hi)
     if bad.any():
-        raise ValueError(f"{what}; got {values[bad].ravel()[0].item()!r}")
+        raise ValueError(f"{what()}; got {values[bad].ravel()[0].item()!r}")
+
+
+def _real_ok(x: float, lo, hi, lo_open: bool, hi_open: bool, finite: bool) -> bool:
+    # the same test as the array path of check_real, for one Python float
+    if math.isnan(x) or (finite and math.isinf(x)):
+        return False
+    if lo is not None and (x <= lo if lo_open else x < lo):
+        return False
+    return hi is None or not (x >= hi if hi_open else x > hi)
 
 
 def check_int(name: str, value: Any, *, lo: int | None = None, hi: int | None = INT32_MAX) -> int:

@@ -227,3 +227,56 @@ def test_bad_steps_rejected():
         sal.orbit(5.0, 3.0, -1)
     with pytest.raises(ValueError, match="max_steps"):
         sal.retrievals(5.0, 3.0, -3)
+
+
+def _numpy_final_and_count(kappa, z0, steps):
+    """Independent float32 reference: the whole-array NumPy loop, one count per step."""
+    z, count = z0.astype(np.float32).copy(), np.zeros(z0.shape, np.int32)
+    kappa = kappa.astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(steps):
+            alive = z > 1
+            count += alive
+            z = np.where(alive, kappa * (np.float32(1) - np.float32(1) / z), np.float32(np.nan))
+    return z, count
+
+
+@pytest.mark.parametrize("steps", [0, 1, 3, 40, 300])
+def test_one_state_retrieval_clock_equals_counting_loop(steps, monkeypatch):
+    # The one-state clock (saliency while alive, −1/2 − k markers after the collapse) must give
+    # the same final state and count as carrying the count, bit for bit, in float32.
+    rng = np.random.default_rng(steps)
+    kappa = np.concatenate([rng.uniform(0.5, 12, 2000), [1e-30, 4.0, 4.0, 5.0, 3.999, 1e3]]).astype(
+        np.float32
+    )
+    z0 = np.concatenate([rng.uniform(0.05, 8, 2000), [1.5, 2.0, 1.0, 0.3, 100.0, 1.001]]).astype(
+        np.float32
+    )
+    ref_z, ref_count = _numpy_final_and_count(kappa, z0, steps)
+    run = jax.jit(sal._map._final_and_retrievals, static_argnums=2)
+    final, count = run(jnp.asarray(kappa), jnp.asarray(z0), steps)
+    np.testing.assert_array_equal(np.asarray(count), ref_count)
+    np.testing.assert_array_equal(np.asarray(final), ref_z)  # NaN where NaN
+    assert (ref_count < steps).any() and (ref_count == steps).any() or steps == 0
+    # the two-state fallback (taken when max_steps ≥ 2^nmant) agrees too
+    monkeypatch.setattr(sal._map, "_clock_fits", lambda dtype, n: False)
+    final2, count2 = jax.jit(sal._map._final_and_retrievals, static_argnums=2)(
+        jnp.asarray(kappa), jnp.asarray(z0), steps
+    )
+    np.testing.assert_array_equal(np.asarray(count2), ref_count)
+    np.testing.assert_array_equal(np.asarray(final2), ref_z)
+
+
+def test_retrieval_clock_limits_and_broadcasting():
+    assert sal._map._clock_fits(jnp.float32, 2**23 - 1)
+    assert not sal._map._clock_fits(jnp.float32, 2**23)
+    assert sal._map._clock_fits(jnp.float64, 2**31 - 1)
+    # vmapped over κ with one Z0 (the public functions take one example; vmap for batches)
+    kappa = jnp.array([3.0, 5.0, 0.5])
+    count = np.asarray(jax.vmap(lambda k: sal.retrievals(k, 3.0, 50))(kappa))
+    expected = [_numpy_retrievals(float(k), 3.0, 50) for k in kappa]
+    np.testing.assert_array_equal(count, expected)
+    # traced out-of-domain input: INVALID, not a count
+    traced = jax.jit(lambda k, z: sal.retrievals(k, z, 10))
+    assert int(traced(5.0, jnp.nan)) == sal.INVALID
+    assert int(traced(-1.0, 3.0)) == sal.INVALID
