@@ -153,3 +153,60 @@ def test_dam_capacity_bad_input(capsys, args, match):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert match in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_dynamical_capacity_resumes_from_its_store(tmp_path, monkeypatch):
+    import jax
+
+    from jaxhop.dam import _capacity, dynamical_capacity
+
+    store = tmp_path / "points.json"
+    kwargs = dict(sizes=(64, 96), trials=6, steps=4, loads=(0.1, 0.5, 8.0), refine=1)
+    first = dynamical_capacity(jax.random.key(3), store=store, bootstrap=20, **kwargs)
+    assert first["points_reused"] == 0 and first["points_measured"] == 8  # 2 × (3 + 1)
+    assert first["store"] == str(store)
+    saved = json.loads(store.read_text())
+    assert len(saved["points"]) == 8
+
+    # the same call again simulates nothing: every point comes from the store
+    def no_simulation(*args, **kw):
+        raise AssertionError("a stored point was simulated again")
+
+    monkeypatch.setattr(_capacity, "_final_overlaps", no_simulation)
+    again = dynamical_capacity(jax.random.key(3), store=store, bootstrap=20, **kwargs)
+    assert again["points_reused"] == 8 and again["points_measured"] == 0
+    assert again["capacity"] == first["capacity"]
+    np.testing.assert_array_equal(again["capacity_by_size"], first["capacity_by_size"])
+    # another seed is another run: nothing of the store is reused
+    monkeypatch.undo()
+    other = dynamical_capacity(jax.random.key(4), store=store, bootstrap=0, **kwargs)
+    assert other["points_reused"] == 0 and len(json.loads(store.read_text())["points"]) == 16
+
+
+def test_dynamical_capacity_store_matches_a_run_without_one(tmp_path):
+    import jax
+
+    from jaxhop.dam import dynamical_capacity
+
+    kwargs = dict(sizes=(64, 96), trials=4, steps=3, loads=(0.2, 6.0), refine=1, bootstrap=0)
+    plain = dynamical_capacity(jax.random.key(5), **kwargs)
+    stored = dynamical_capacity(jax.random.key(5), store=tmp_path / "s.json", **kwargs)
+    np.testing.assert_array_equal(plain["capacity_by_size"], stored["capacity_by_size"])
+    assert plain["store"] is None and plain["points_measured"] == 6  # 2 × (2 + 1)
+
+
+@pytest.mark.parametrize("kind", ["directory", "no-folder", "not-json", "other-json"])
+def test_dam_capacity_refuses_a_bad_store(capsys, tmp_path, kind):
+    path = {
+        "directory": tmp_path,
+        "no-folder": tmp_path / "missing" / "s.json",
+        "not-json": tmp_path / "s.json",
+        "other-json": tmp_path / "o.json",
+    }[kind]
+    (tmp_path / "s.json").write_text("{not json")
+    (tmp_path / "o.json").write_text('{"points": {}}')
+    code = main(["dam-capacity", "--sizes", "64", "96", "--store", str(path), "--json"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert "--store" in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    (tmp_path / "s.json").unlink()

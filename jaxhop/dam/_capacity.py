@@ -21,6 +21,7 @@ the loads of a size), refitting the extrapolation on every replicate.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 import equinox as eqx
@@ -29,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import ArrayLike, Float, PRNGKeyArray
 
+from ._capacity_store import PointStore
 from ._dynamics import cue, num_patterns, recall
 from ._model import DenseMemory
 
@@ -190,8 +192,9 @@ def _final_overlaps(
 class _Size:
     """Success rates of one N, per pattern set, at loads measured on demand."""
 
-    def __init__(self, key, *, order, size, loads_max, sets, per_set, m0, steps, variant):
+    def __init__(self, key, *, order, size, loads_max, sets, per_set, m0, steps, variant, store):
         self.key, self.order, self.size, self.variant = key, order, size, variant
+        self.store = store
         self.sets, self.per_set, self.m0, self.steps = sets, per_set, m0, steps
         self.block = max(
             32, -(-min(num_patterns(order, size, loads_max, variant), 2048) // 32) * 32
@@ -208,6 +211,25 @@ class _Size:
         if m not in self.points:
             top = max(self.max_patterns, m)
             storage = "int8" if self.size * top <= _INT8_LIMIT else "key"
+            point = self.store.key(
+                key=np.asarray(jax.random.key_data(self.key)).ravel().tolist(),
+                order=self.order,
+                size=self.size,
+                variant=self.variant,
+                sets=self.sets,
+                per_set=self.per_set,
+                m0=float(self.m0),
+                steps=self.steps,
+                max_patterns=top,
+                block_size=self.block,
+                storage=storage,
+                active=m,
+                dtype=str(jnp.result_type(float)),
+            )
+            known = self.store.get(point)
+            if known is not None:
+                self.points[m] = np.asarray(known, np.float64)
+                return float(self.points[m].mean())
             final = _final_overlaps(
                 self.key,
                 jnp.asarray(m, jnp.int32),
@@ -226,6 +248,7 @@ class _Size:
             if np.isnan(final).any():
                 raise FloatingPointError("dynamical_capacity: an integer field overflowed")
             self.points[m] = (final > 0.5).mean(axis=1)
+            self.store.put(point, self.points[m].tolist())
         return float(self.points[m].mean())
 
     def curve(self, resample=None):
@@ -256,6 +279,7 @@ def dynamical_capacity(
     variant: str = "krotov",
     exponent: float = 0.5,
     bootstrap: int = 500,
+    store: str | os.PathLike | None = None,
 ) -> dict:
     """Dynamical capacity ``α'_c(∞)`` from the crossing ``success rate = 1/2`` per size N and
     the fit ``α'_c(N) = α'_c(∞) + a N^{−exponent}`` (module docstring: the protocol).
@@ -269,6 +293,10 @@ def dynamical_capacity(
     sets), ``capacity_err_fit`` (from the weighted fit's covariance), ``slope`` and its error,
     ``sizes``, ``capacity_by_size`` and ``capacity_by_size_err`` (bootstrap), ``curves`` (per
     size: ``loads`` and ``rates`` of every evaluated load, ``patterns``), and the settings.
+
+    `store`: a JSON file that keeps every measured point (``jaxhop/dam/_capacity_store.py``);
+    call again with the same arguments to resume an interrupted run (``points_reused`` and
+    ``points_measured`` in the result say what was read back and what was simulated).
     """
     sizes = [int(n) for n in sizes]
     grid = sorted(float(x) for x in loads)
@@ -288,6 +316,7 @@ def dynamical_capacity(
         raise ValueError(f"pattern_sets must be an integer >= 1, got {pattern_sets!r}")
     if not -1 <= m0 <= 1:
         raise ValueError(f"m0 must be in [-1, 1], got {m0}")
+    points = PointStore(store)  # a bad store path is refused before any simulation
     if pattern_sets is None:
         pattern_sets = trials if m0 == 1 else min(10, trials)
     sets = min(pattern_sets, trials)
@@ -304,6 +333,7 @@ def dynamical_capacity(
             m0=m0,
             steps=steps,
             variant=variant,
+            store=points,
         )
         run.prepare(grid[-1])
         rates = [run.rate(a) for a in grid]
@@ -367,4 +397,7 @@ def dynamical_capacity(
         "refine": refine,
         "success_threshold": 0.5,
         "reference": dict(REFERENCE_CAPACITY) if order == 3 and variant == "krotov" else None,
+        "store": None if points.path is None else str(points.path),
+        "points_reused": points.reused,
+        "points_measured": points.measured,
     }

@@ -165,6 +165,13 @@ def _capacity(args: argparse.Namespace) -> dict:
     if args.pattern_sets is not None:
         check_count("--pattern-sets", args.pattern_sets)
     check_positive("--exponent", args.exponent)
+    if args.store is not None:
+        from ._capacity_store import check_store_path
+
+        try:
+            check_store_path(args.store)
+        except ValueError as error:
+            raise UsageError(f"--store: {error}") from None
     kappa = (
         math.prod(range(2 * args.order - 3, 0, -2))
         if args.variant == "krotov"
@@ -214,6 +221,7 @@ def _capacity(args: argparse.Namespace) -> dict:
         variant=args.variant,
         bootstrap=args.bootstrap,
         exponent=args.exponent,
+        store=args.store,
     )
     if args.out is not None:
         from ._plot import plot_capacity
@@ -321,5 +329,13 @@ def register(subparsers) -> None:
         type=float,
         default=0.5,
         help="ν of the fit α'_c(N) = α'_c(∞) + a N^(-ν) (default 0.5)",
+    )
+    parser.add_argument(
+        "--store",
+        default=None,
+        metavar="FILE",
+        help="keep every measured point in this JSON file and read back those already there: "
+        "run the same command again to resume; append sizes to extend a run (a size's "
+        "patterns are drawn from its position in --sizes)",
     )
     parser.add_argument("--seed", type=seed, default=0, help="any integer, mod 2^32")
