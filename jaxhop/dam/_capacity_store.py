@@ -65,7 +65,7 @@ class PointStore:
         self.measured = 0
 
     @staticmethod
-    def key(**fields) -> str:
+    def key(**fields: object) -> str:
         """A canonical string of the fields (sorted, JSON)."""
         return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
