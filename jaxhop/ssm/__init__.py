@@ -12,6 +12,8 @@ hyper-parameter are our design (``docs/ssm.md``).
   :class:`SelectiveScan`, :class:`SelectiveModel`, :func:`selective_scan`; the Mamba-2
   (state-space dual) baseline :class:`SSDMixer`, :class:`SSDModel`, :func:`ssd_scan`; the ungated
   :class:`LTIStack` of :class:`LTILayer` s, both on the shared :class:`AbstractPreNormStack`;
+  the key⊗value variant of the residual model for per-sequence triggers (our design)
+  :class:`AssociativeModel`, :func:`associative_read`;
   :func:`make_model`, :data:`MODELS`, :func:`count_params`.
 - training: :func:`train` (AdamW + warmup-cosine, jitted :func:`train_step`),
   :func:`evaluate`, :func:`make_optimizer`, :func:`loss_fn`, :class:`TrainResult`,
@@ -23,6 +25,10 @@ from typing import TYPE_CHECKING
 from .._lazy import attach as _attach
 
 if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads this list)
+    from ._associative import (
+        AssociativeModel as AssociativeModel,
+        associative_read as associative_read,
+    )
     from ._lti import (
         DiagonalLTI as DiagonalLTI,
         causal_conv as causal_conv,

@@ -17,6 +17,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray, PyTree
 
 from .._checks import check_int, check_memory
+from ._associative import AssociativeModel
 from ._lti import DiagonalLTI
 from ._residual import ResidualModel
 from ._selective import SelectiveModel
@@ -26,7 +27,7 @@ from ._tasks import InductionTask
 
 __all__ = ["LTILayer", "LTIStack", "MODELS", "make_model", "count_params"]
 
-MODELS = ("residual", "selective", "ssd", "lti")
+MODELS = ("residual", "selective", "ssd", "lti", "associative")
 
 
 class LTILayer(eqx.Module):
@@ -60,12 +61,13 @@ class LTIStack(AbstractPreNormStack):
 def make_model(
     name: str, key: PRNGKeyArray, task: InductionTask, *, width: int = 32, **kwargs: Any
 ) -> eqx.Module:
-    """A model of kind `name` (:data:`MODELS`: ``residual``, ``selective``, ``ssd``, ``lti``)
-    sized for `task`.
+    """A model of kind `name` (:data:`MODELS`: ``residual``, ``selective``, ``ssd``, ``lti``,
+    ``associative``) sized for `task`.
 
     Extra keyword arguments go to the model's ``init`` (e.g. ``delays`` for ``residual``,
-    ``layers``/``conv_width`` for ``selective``). For ``residual`` the detector window
-    defaults to ``delays = max(task.k, 2)`` (lags 0 … k: the trigger plus one spare).
+    ``layers``/``conv_width`` for ``selective``). For ``residual`` and ``associative`` the
+    detector window defaults to ``delays = max(task.k, 2)`` (lags 0 … k: the trigger plus one
+    spare).
     """
     width = check_int("width", width, lo=1, hi=2**16)
     if name not in MODELS:
@@ -88,6 +90,9 @@ def make_model(
         return SSDModel.init(*args, width=width, **kwargs)
     if name == "lti":
         return LTIStack.init(*args, width=width, **kwargs)
+    if name == "associative":
+        kwargs.setdefault("delays", max(task.k, 2))
+        return AssociativeModel.init(*args, width=width, **kwargs)
     raise ValueError(f"model must be one of {', '.join(MODELS)} (got {name!r})")
 
 
