@@ -284,8 +284,9 @@ def register(subparsers) -> None:
         "over pattern sets. Beside it the n = 3 replica values (RS 0.252, 1RSB 0.266) and "
         "the paper's ≈ 0.3. The number depends on T (docs/dam.md). Cost (measured, n = 3, "
         "m0 = 1, T = 20, 2-core CPU): CPU ≈ 1.2e-8 s × trials × Σ_loads N·M, about 8× per "
-        "doubling of N; the default (N = 128 256 512) took 8 min, N = 1024 adds ≈ 50 min, "
-        "N = 4096 is days.",
+        "doubling of N; the default (N = 128 256 512) took 8 min, N = 1024 added ≈ 25 min "
+        "on the 5 loads 0.35 … 0.55 (≈ 40 on the default 8), N = 4096 is days; --store "
+        "lets a long run resume.",
     )
     parser.add_argument("--order", type=int, default=3, help="n >= 2 (default 3)")
     parser.add_argument(
