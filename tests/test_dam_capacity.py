@@ -160,7 +160,7 @@ def test_dynamical_capacity_resumes_from_its_store(tmp_path, monkeypatch):
 
     from jaxhop.dam import _capacity, dynamical_capacity
 
-    store = tmp_path / "points.json"
+    store = tmp_path / "new-folder" / "points.json"  # created with the first point
     kwargs = dict(sizes=(64, 96), trials=6, steps=4, loads=(0.1, 0.5, 8.0), refine=1)
     first = dynamical_capacity(jax.random.key(3), store=store, bootstrap=20, **kwargs)
     assert first["points_reused"] == 0 and first["points_measured"] == 8  # 2 × (3 + 1)
@@ -195,11 +195,11 @@ def test_dynamical_capacity_store_matches_a_run_without_one(tmp_path):
     assert plain["store"] is None and plain["points_measured"] == 6  # 2 × (2 + 1)
 
 
-@pytest.mark.parametrize("kind", ["directory", "no-folder", "not-json", "other-json"])
+@pytest.mark.parametrize("kind", ["directory", "below-a-file", "not-json", "other-json"])
 def test_dam_capacity_refuses_a_bad_store(capsys, tmp_path, kind):
     path = {
         "directory": tmp_path,
-        "no-folder": tmp_path / "missing" / "s.json",
+        "below-a-file": tmp_path / "s.json" / "deeper" / "p.json",
         "not-json": tmp_path / "s.json",
         "other-json": tmp_path / "o.json",
     }[kind]

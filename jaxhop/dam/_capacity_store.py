@@ -26,12 +26,16 @@ _VERSION = 1  # bump when what a point means changes: old points are then never 
 
 def check_store_path(path: str | os.PathLike) -> Path:
     """Return `path` as a ``Path`` if it can hold a store, else raise ``ValueError``: a
-    directory, a missing parent folder, or an existing file that is not a store."""
+    directory, a path below an existing *file*, or an existing file that is not a store.
+    Missing folders are created with the first point written."""
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"store {str(path)!r} is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise ValueError(f"store {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"store {str(path)!r}: {str(parent)!r} is a file, not a folder")
+            break
     if path.exists():
         _read(path)
     return path
@@ -81,6 +85,7 @@ class PointStore:
         if self.path is None:
             return
         data = {"format": _FORMAT, "version": _VERSION, "points": self.points}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(data))
         os.replace(tmp, self.path)  # a crash leaves the old store or the new, never half
