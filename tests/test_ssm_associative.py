@@ -44,12 +44,12 @@ def test_associative_model_keys_see_only_the_window_before_each_position(key):
     np.testing.assert_allclose(conv, rec, atol=2e-4)
     e = jax.vmap(model.embedding)(tokens[0])
     a, _ = model.block.detect(e, mode="recurrent")  # exactly causal (FFT rounding is not)
-    keys = jnp.exp(jnp.clip(jax.vmap(model.key_map)(a), -20, 20))
+    keys = jax.nn.softmax(jax.vmap(model.key_map)(a), axis=-1)
     shifted = jnp.concatenate([jnp.zeros_like(keys[:1]), keys[:-1]])
     # position t's key is the window ending at t − 1: perturbing the token at t leaves it alone
     e2 = e.at[7].add(1.0)
     a2, _ = model.block.detect(e2, mode="recurrent")
-    keys2 = jnp.exp(jnp.clip(jax.vmap(model.key_map)(a2), -20, 20))
+    keys2 = jax.nn.softmax(jax.vmap(model.key_map)(a2), axis=-1)
     shifted2 = jnp.concatenate([jnp.zeros_like(keys2[:1]), keys2[:-1]])
     np.testing.assert_array_equal(np.asarray(shifted[:8]), np.asarray(shifted2[:8]))
     assert not np.allclose(shifted[8], shifted2[8])
@@ -69,7 +69,7 @@ def test_associative_model_gradients_are_finite(key):
 @pytest.mark.slow
 def test_associative_model_learns_a_per_sequence_trigger():
     """Per-sequence k = 2 at L = 32: the residual model stays near chance (1/16) on this task;
-    the key⊗value memory learns it (0.65 in 600 steps when measured)."""
+    the key⊗value memory learns it."""
     task = jh.ssm.per_sequence_trigger(2, length=32, vocab=16)
     model = jh.ssm.make_model("associative", jax.random.key(0), task)
     result = jh.ssm.train(

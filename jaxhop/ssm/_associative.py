@@ -13,8 +13,7 @@ the residual model:
    :class:`~jaxhop.ssm.ResidualBlock` (exact delays at initialisation: ``e_t … e_{t−delays}``).
 2. **Keys, values, query.** ``k_t = φ(W_k a_{t−1})`` (the window ending at ``t − 1``; ``k_0 =
    0``), ``v_t = W_v e_t``, ``q = φ(W_q a_{L−1})`` (the window ending at the last token: the
-   trigger), with the positive feature map ``φ(x) = exp(x)`` (clipped at ±20), applied to
-   each of the d_k outputs.
+   trigger), with the positive feature map ``φ(x) = softmax(x)`` over the d_k outputs.
 3. **Memory** (LTI): ``S = Σ_t r^{L−1−t} k_t v_tᵀ`` and ``n = Σ_t r^{L−1−t} k_t`` — the state
    at ``L − 1`` of the diagonal filter ``x_t = r x_{t−1} + u_t`` driven by the outer-product
    stream ``u_t = k_t ⊗ v_t`` (and by ``k_t``), one slow pole r per model (trained).
@@ -43,10 +42,11 @@ __all__ = ["AssociativeModel", "associative_read"]
 
 
 def _feature(x):
-    # positive features whose inner products behave like an exponential kernel, so that a
-    # full match of the window scores far above a partial one (elu + 1 learned more slowly:
-    # 0.61 against 0.65 at L = 32, 600 steps); clipped so that k·q stays finite in float32
-    return jnp.exp(jnp.clip(x, -20.0, 20.0))
+    # positive features on the simplex (softmax over the d_k axis): a full match of the window
+    # scores far above a partial one, and every key weighs the same in the normaliser. Measured
+    # (k = 2, L = 64, 1000 steps, seeds 0-2): softmax 0.83 [0.82, 0.86] test accuracy, exp
+    # (clipped) 0.48 [0.29, 0.76]; at d_k = 64 softmax reached 0.54
+    return jax.nn.softmax(x, axis=-1)
 
 
 def associative_read(
@@ -99,8 +99,8 @@ class AssociativeModel(eqx.Module):
         """`delays`: window length − 1 (covers triggers of up to ``delays`` tokens before a
         position, i.e. k ≤ delays); `key_size` d_k; `tau`: the memory's initial time
         constant (steps; ≫ L keeps every stored pair). The default d_k = 512 is what the
-        per-sequence task needed (L = 64, k = 2, 1000 steps: d_k = 64 → 0.27, 256 → 0.73,
-        512 → 0.79 test accuracy; ``docs/ssm.md``)."""
+        per-sequence task needed (L = 64, k = 2, 1000 steps, 3 seeds: d_k = 64 → 0.54,
+        512 → 0.83 mean test accuracy; ``docs/ssm.md``)."""
         for name, value in (
             ("width", width),
             ("key_size", key_size),
