@@ -28,6 +28,12 @@ def check_store_path(path: str | os.PathLike) -> Path:
     """Return `path` as a ``Path`` if it can hold a store, else raise ``ValueError``: a
     directory, a path below an existing *file*, or an existing file that is not a store.
     Missing folders are created with the first point written."""
+    path, _ = _open(path)
+    return path
+
+
+def _open(path: str | os.PathLike) -> tuple[Path, dict]:
+    # the checks of check_store_path, and the points already stored (read once)
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"store {str(path)!r} is a directory; give a file name")
@@ -36,9 +42,7 @@ def check_store_path(path: str | os.PathLike) -> Path:
             if not parent.is_dir():
                 raise ValueError(f"store {str(path)!r}: {str(parent)!r} is a file, not a folder")
             break
-    if path.exists():
-        _read(path)
-    return path
+    return path, (dict(_read(path)["points"]) if path.exists() else {})
 
 
 def _read(path: Path) -> dict:
@@ -61,10 +65,10 @@ class PointStore:
     (rewritten atomically after every new point)."""
 
     def __init__(self, path: str | os.PathLike | None = None):
-        self.path = None if path is None else check_store_path(path)
+        self.path: Path | None = None
         self.points: dict[str, list[float]] = {}
-        if self.path is not None and self.path.exists():
-            self.points = dict(_read(self.path)["points"])
+        if path is not None:
+            self.path, self.points = _open(path)
         self.reused = 0
         self.measured = 0
 
