@@ -43,12 +43,13 @@ def test_associative_model_keys_see_only_the_window_before_each_position(key):
     assert conv.shape == (3, task.vocab) and np.all(np.isfinite(conv))
     np.testing.assert_allclose(conv, rec, atol=2e-4)
     e = jax.vmap(model.embedding)(tokens[0])
-    a, _ = model.block.detect(e, mode="recurrent")  # exactly causal (FFT rounding is not)
+    features = jh.ssm.window_features
+    a = features(model.bank, model.hidden, e, mode="recurrent")  # exactly causal (FFT is not)
     keys = jax.nn.softmax(jax.vmap(model.key_map)(a), axis=-1)
     shifted = jnp.concatenate([jnp.zeros_like(keys[:1]), keys[:-1]])
     # position t's key is the window ending at t − 1: perturbing the token at t leaves it alone
     e2 = e.at[7].add(1.0)
-    a2, _ = model.block.detect(e2, mode="recurrent")
+    a2 = features(model.bank, model.hidden, e2, mode="recurrent")
     keys2 = jax.nn.softmax(jax.vmap(model.key_map)(a2), axis=-1)
     shifted2 = jnp.concatenate([jnp.zeros_like(keys2[:1]), keys2[:-1]])
     np.testing.assert_array_equal(np.asarray(shifted[:8]), np.asarray(shifted2[:8]))

@@ -8,8 +8,9 @@ hyper-parameter are our design (``docs/ssm.md``).
 - LTI layer: :class:`DiagonalLTI` (recurrent and FFT-convolutional modes),
   :func:`lti_kernel`, :func:`vandermonde`, :func:`causal_conv`.
 - models: the residual-generator selection block (our design) :class:`ResidualBlock`,
-  :class:`ResidualModel`, :func:`delay_bank`; the selective-scan (Mamba/S6) baseline
-  :class:`SelectiveScan`, :class:`SelectiveModel`, :func:`selective_scan`; the Mamba-2
+  :class:`ResidualModel`, :func:`delay_bank`, :func:`window_features`; the selective-scan
+  (Mamba/S6) baseline :class:`SelectiveScan`, :class:`SelectiveModel`, :func:`selective_scan`;
+  the Mamba-2
   (state-space dual) baseline :class:`SSDMixer`, :class:`SSDModel`, :func:`ssd_scan`; the ungated
   :class:`LTIStack` of :class:`LTILayer` s, both on the shared :class:`AbstractPreNormStack`;
   the key⊗value variant of the residual model for per-sequence triggers (our design)
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # the public names, imported on first use (jaxhop._lazy reads
         ResidualBlock as ResidualBlock,
         ResidualModel as ResidualModel,
         delay_bank as delay_bank,
+        window_features as window_features,
     )
     from ._selective import (
         SelectiveModel as SelectiveModel,

@@ -36,7 +36,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from .._checks import check_int, check_real
-from ._residual import ResidualBlock
+from ._lti import DiagonalLTI
+from ._residual import ResidualBlock, window_features
 
 __all__ = ["AssociativeModel", "associative_read"]
 
@@ -69,13 +70,14 @@ class AssociativeModel(eqx.Module):
 
     ``model(tokens)`` takes one int sequence and returns logits over the `num_classes`
     content tokens at the last position (``jax.vmap`` for batches). **Fields:** `embedding`,
-    `block` (a :class:`~jaxhop.ssm.ResidualBlock`, used for its window features only),
-    `key_map`, `query_map`, `value_map` (linear), `log_rate` (the pole ``r =
-    exp(−exp(log_rate))``), `readout`.
+    `bank` and `hidden` (the window features, initialised as a
+    :class:`~jaxhop.ssm.ResidualBlock`'s detector), `key_map`, `query_map`, `value_map`
+    (linear), `log_rate` (the pole ``r = exp(−exp(log_rate))``), `readout`.
     """
 
     embedding: eqx.nn.Embedding
-    block: ResidualBlock
+    bank: DiagonalLTI
+    hidden: eqx.nn.Linear
     key_map: eqx.nn.Linear
     query_map: eqx.nn.Linear
     value_map: eqx.nn.Linear
@@ -110,12 +112,14 @@ class AssociativeModel(eqx.Module):
             check_int(name, value, lo=1, hi=2**16)
         check_real("tau", tau, lo=1, lo_open=True)
         k_emb, k_block, k_key, k_query, k_value, k_read = jax.random.split(key, 6)
-        block = ResidualBlock.init(
+        # the residual model's detector, without its score and memory (unused here)
+        detector = ResidualBlock.init(
             k_block, width, delays=delays, detector_hidden=detector_hidden, memory_poles=1
         )
         return cls(
             embedding=eqx.nn.Embedding(num_tokens, width, key=k_emb),
-            block=block,
+            bank=detector.bank,
+            hidden=detector.hidden,
             key_map=eqx.nn.Linear(detector_hidden, key_size, key=k_key),
             query_map=eqx.nn.Linear(detector_hidden, key_size, key=k_query),
             value_map=eqx.nn.Linear(width, width, key=k_value),
@@ -136,7 +140,7 @@ class AssociativeModel(eqx.Module):
 
     def __call__(self, tokens: Int[Array, " L"], *, mode: str = "conv") -> Float[Array, " v"]:
         e = jax.vmap(self.embedding)(tokens)
-        a, _ = self.block.detect(e, mode=mode)  # (L, hidden): window ending at t
+        a = window_features(self.bank, self.hidden, e, mode=mode)  # window ending at t
         keys = _feature(jax.vmap(self.key_map)(a))
         # the key of position t is the window ending at t − 1: shift by one, nothing at t = 0
         keys = jnp.concatenate([jnp.zeros_like(keys[:1]), keys[:-1]])

@@ -41,7 +41,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from .._checks import check_int, check_real
 from ._lti import DiagonalLTI, causal_conv, vandermonde
 
-__all__ = ["delay_bank", "ResidualBlock", "ResidualModel"]
+__all__ = ["delay_bank", "window_features", "ResidualBlock", "ResidualModel"]
 
 
 def delay_bank(delays: int, *, rho: float = 0.5) -> DiagonalLTI:
@@ -74,6 +74,16 @@ def delay_bank(delays: int, *, rho: float = 0.5) -> DiagonalLTI:
 def _depthwise(lti: DiagonalLTI, u: Float[Array, "L c"], mode: str) -> Float[Array, "L c f"]:
     """Apply a 1-input filter bank to every channel of ``u``."""
     return jax.vmap(lambda col: lti(col[:, None], mode=mode), in_axes=1, out_axes=1)(u)
+
+
+def window_features(
+    bank: DiagonalLTI, hidden: eqx.nn.Linear, e: Float[Array, "L d"], *, mode: str = "conv"
+) -> Float[Array, "L hidden"]:
+    """The detector's window features ``a_t = gelu(W_1 vec(z_t) + b_1)``, ``z_t`` the filter
+    `bank` applied to every channel of `e` (the ``u_t … u_{t−delays}`` window at
+    initialisation), for every position."""
+    z = _depthwise(bank, e, mode)  # (L, d, F)
+    return jax.nn.gelu(jax.vmap(hidden)(z.reshape(z.shape[0], -1)))
 
 
 class ResidualBlock(eqx.Module):
@@ -133,8 +143,7 @@ class ResidualBlock(eqx.Module):
         self, e: Float[Array, "L d"], *, mode: str = "conv"
     ) -> tuple[Float[Array, "L hidden"], Float[Array, " L"]]:
         """Detector features ``a_t`` and scores ``s_t`` (the residual) for every position."""
-        z = _depthwise(self.bank, e, mode)  # (L, d, F)
-        a = jax.nn.gelu(jax.vmap(self.hidden)(z.reshape(z.shape[0], -1)))
+        a = window_features(self.bank, self.hidden, e, mode=mode)
         return a, jax.vmap(self.score)(a)[:, 0]
 
     def gate(self, scores: Float[Array, " L"]) -> Float[Array, " L"]:
