@@ -98,3 +98,31 @@ def test_effective_process_is_causal_across_history_words(key):
         np.asarray(short.gamma), np.asarray(long.gamma)[:31, :31], rtol=0, atol=1e-5
     )
     assert abs(float(long.m[-1]) - 0.95) < 0.05  # still retrieving past the word boundary
+
+
+@pytest.mark.parametrize("steps", [1, 7, 40])
+def test_effective_process_does_not_depend_on_its_segments(key, monkeypatch, steps):
+    """The solver runs the steps in segments of growing width (only the copies already
+    branched and the times already filled are touched): any number of segments, one (the full
+    square every step) included, gives the same process, across a history-word boundary too
+    (40 steps). Equal to float rounding: XLA's order of summing over paths may depend on how
+    many rows a sum has (last-bit changes in G seen at 7 steps), so a path on the threshold
+    may flip (one path: 2/P in m)."""
+    from jaxhop.dam import _effective
+
+    paths = 2**10
+    runs = {}
+    for segments in (1, 2, 3, 5):
+        monkeypatch.setattr(_effective, "_SEGMENTS", segments)
+        runs[segments] = jh.dam.effective_process(0.8, 0.22, 3, steps, key=key, paths=paths)
+    assert _effective._segment_widths(steps, 3)[-1] == steps
+    assert len(_effective._segment_widths(steps, 3)) == min(steps, 3)
+    for run in runs.values():
+        for field in ("m", "correlation"):
+            np.testing.assert_allclose(
+                getattr(run, field), getattr(runs[1], field), rtol=0, atol=2.5 / paths
+            )
+        for field in ("response", "gamma"):
+            np.testing.assert_allclose(
+                getattr(run, field), getattr(runs[1], field), rtol=1e-5, atol=1e-6
+            )
