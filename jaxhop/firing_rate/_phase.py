@@ -6,8 +6,9 @@ pattern set (q = 0.2, P = 6) and each cell records: numerically stable
 (``max_μ λ_max(J_μ) < 0``, from the low-rank structure of :mod:`._stability`), the sufficient
 stability test (``η·max(α̃, γ) < 1``) and the sufficient instability test (value > 0).
 
-All cells are one ``jax.vmap`` inside one ``eqx.filter_jit`` call (optionally tiled with
-``lax.map(batch_size=chunk_size)``); the pattern structure is computed once.
+All cells are one ``jax.vmap`` inside one ``eqx.filter_jit`` call (optionally tiled into
+chunks of ``chunk_size`` cells by ``lax.map``, the same program per chunk); the pattern
+structure is computed once.
 """
 
 from __future__ import annotations
@@ -112,19 +113,29 @@ def _diagram(activation, patterns, x_star, rho, a, b, q, chunk_size):
     structure = stability_structure(patterns)
     xs, rs = jnp.meshgrid(x_star, rho, indexing="ij")
     pairs = jnp.stack([xs.ravel(), rs.ravel()], axis=1)
-    if chunk_size is None:
+
+    def cells(block):
         # every cell's K × K matrices first, then their top eigenvalues in ONE batched call:
         # the batch is the vector width of the eigenvalue kernel (jaxhop._linalg)
         matrices, out = jax.vmap(
             lambda pair: _cell_parts(activation, structure, pair[0], pair[1], a, b, q)
-        )(pairs)
+        )(block)
         out["lambda_max"] = jnp.max(lambda_max_of(structure, matrices), axis=-1)
+        return out
+
+    if chunk_size is None:
+        out = cells(pairs)
     else:
-        out = jax.lax.map(
-            lambda pair: cell_stability(activation, structure, pair[0], pair[1], a, b, q),
-            pairs,
-            batch_size=chunk_size,
-        )
+        # the same program on chunks of at least two cells (the last padded by repeating
+        # a cell): XLA compiles a one-cell batch as unbatched code, whose float32 rounding
+        # differs in the last bits of λ_max; from two cells on, every chunk size gives the
+        # whole-grid numbers bit for bit (test)
+        n = pairs.shape[0]
+        width = max(chunk_size, 2)
+        chunks = -(-n // width)
+        padded = jnp.concatenate([pairs, jnp.repeat(pairs[-1:], chunks * width - n, axis=0)])
+        out = jax.lax.map(cells, padded.reshape(chunks, width, 2))
+        out = {k: v.reshape((chunks * width,) + v.shape[2:])[:n] for k, v in out.items()}
     cell = {k: v.reshape(xs.shape) for k, v in out.items()}
     cell["stable"] = cell["lambda_max"] < 0
     cell["sufficient"] = cell["sufficient_value"] < 1
@@ -145,6 +156,10 @@ def phase_diagram(
     """The (x*, ρ) phase diagram for deterministic patterns (``exact_overlap_patterns(size,
     q)``), activation ``"sigmoid"`` or ``"rect-tanh"`` and design setting `gamma`
     (``"negative"``: a = −0.3, b = 0.95; ``"positive"``: a = 0.1, b = 0.95).
+
+    `chunk_size`: cells per compiled batch (``None``: the whole grid at once), to bound
+    memory on large grids; every value gives the whole grid's numbers bit for bit (a chunk
+    holds at least two cells).
 
     Raises ``ValueError`` for gains `rho` that are not finite and ``> 0``, thresholds
     `x_star` that are not finite, a `q` outside ``(0, 1)``, or a `size` that is not a
