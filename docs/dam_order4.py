@@ -62,7 +62,7 @@ def run(steps: int, trials: int) -> dict:
         paths=PATHS,
         m_mean=m_trials.mean(0).tolist(),
         m_std=m_trials.std(0).tolist(),
-        m_final_trials=m_trials[:, -1].tolist(),
+        m_trials=m_trials.tolist(),
         theory_full_m=full.tolist(),
         theory_m=plain.tolist(),
         simulation_s=simulation_s,
@@ -74,9 +74,13 @@ def plot(summary: dict, path: pathlib.Path) -> None:
     t = np.arange(summary["steps"] + 1)
     mean, std = np.asarray(summary["m_mean"]), np.asarray(summary["m_std"])
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    ax.errorbar(t, mean, yerr=std, fmt="o", ms=4, capsize=2, label="simulation (± std)")
-    ax.plot(t, summary["theory_full_m"], "-", label="effective process")
-    ax.plot(t, summary["theory_m"], "--", label="Γ = 0 recurrence")
+    for k, trial in enumerate(summary["m_trials"]):
+        ax.plot(t, trial, "-", color="0.75", lw=0.8, label="one trial" if k == 0 else None)
+    ax.errorbar(
+        t, mean, yerr=std, fmt="o", ms=4, capsize=2, color="C0", label="simulation mean (± std)"
+    )
+    ax.plot(t, summary["theory_full_m"], "-", color="C1", label="effective process")
+    ax.plot(t, summary["theory_m"], "--", color="C2", label="Γ = 0 recurrence")
     ax.set_xlabel("parallel step t")
     ax.set_ylabel("overlap m(t)")
     ax.set_title(
