@@ -55,6 +55,12 @@ def test_memory_is_gate_weighted_average(key):
     one_hot = jnp.zeros(40).at[11].set(1.0)
     stored = eqx.filter_jit(lambda b: b.memory(e, one_hot))(block)[-1]
     np.testing.assert_allclose(stored, np.repeat(en[11][:, None], 3, 1), rtol=3e-3)
+    # the model reads only m_{L−1}: final_memory (one product with the reversed kernel)
+    # against the same NumPy sum, and the all-positions FFT path's last row
+    final = np.asarray(eqx.filter_jit(lambda b: b.final_memory(e, g))(block))
+    w = r[None, :] ** np.arange(39, -1, -1)[:, None] * gn[:, None]
+    np.testing.assert_allclose(final, (en.T @ w) / (w.sum(0) + block.eps), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(final, m[-1], rtol=2e-4, atol=1e-5)
 
 
 def numpy_scan(a, b):

@@ -176,6 +176,16 @@ class ResidualBlock(eqx.Module):
             raise ValueError(f"mode must be 'conv' or 'recurrent' (got {mode!r})")
         return filt[:, :-1, :] / (filt[:, -1:, :] + self.eps)
 
+    def final_memory(self, e: Float[Array, "L d"], g: Float[Array, " L"]) -> Float[Array, "d j"]:
+        """``m_{L−1}``, the memory at the last position only (what the model reads):
+        ``Σ_ℓ r_j^ℓ g_{L−1−ℓ} e_{L−1−ℓ}`` over the equally filtered gate, as one product with
+        the reversed kernel — O(L d J), where every position by FFT is O(L log L · d J)."""
+        length = e.shape[0]
+        r = self.memory_poles.astype(jnp.complex64 if e.dtype == jnp.float32 else jnp.complex128)
+        weights = jnp.real(vandermonde(r, length)).T.astype(e.dtype)[::-1]  # (L, J): r_j^{L−1−t}
+        gated = weights * g[:, None]  # (L, J)
+        return (e.T @ gated) / (jnp.sum(gated, axis=0) + self.eps)[None, :]
+
     def __call__(
         self, e: Float[Array, "L d"], *, mode: str = "conv"
     ) -> tuple[Float[Array, "L d j"], Float[Array, "L hidden"], Float[Array, " L"]]:
@@ -220,5 +230,10 @@ class ResidualModel(eqx.Module):
 
     def __call__(self, tokens: Int[Array, " L"], *, mode: str = "conv") -> Float[Array, " v"]:
         e = jax.vmap(self.embedding)(tokens)
-        m, a, _ = self.block(e, mode=mode)
-        return self.readout(jnp.concatenate([m[-1].reshape(-1), a[-1]]))
+        if mode == "conv":  # only the last position's memory is read: no FFT for it
+            a, scores = self.block.detect(e, mode=mode)
+            memory = self.block.final_memory(e, self.block.gate(scores))
+        else:
+            m, a, _ = self.block(e, mode=mode)
+            memory = m[-1]
+        return self.readout(jnp.concatenate([memory.reshape(-1), a[-1]]))
