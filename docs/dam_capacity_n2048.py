@@ -3,7 +3,7 @@
 n = 3 Krotov, m0 = 1, T = 20: the success rate (m(T) > 1/2) at three loads around the N = ∞
 crossing of the effective process (0.453), each from ``--trials`` independent pattern sets (one
 trial per set, as ``jaxhop dam-capacity`` does at m0 = 1). The full ``dam-capacity`` grid at this
-size costs ≈ 4 CPU-hours here; three loads with 50 trials fit in under an hour. The crossing is
+size costs ≈ 4 CPU-hours here; three loads with 40 trials took 50 minutes. The crossing is
 read off by linear interpolation of the rates (after a decreasing fit). Each load is written to
 ``docs/dam_capacity_n2048.json`` as soon as it is measured, and a rerun skips loads already
 there.
@@ -29,7 +29,7 @@ ORDER, SIZE, M0, STEPS = 3, 2048, 1.0, 20
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=float, nargs="+", default=[0.43, 0.45, 0.47])
-    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--seed", type=int, default=2048)
     args = parser.parse_args()
     done = json.loads(OUT.read_text()) if OUT.exists() else {"points": []}
