@@ -6,7 +6,9 @@ trial per set, as ``jaxhop dam-capacity`` does at m0 = 1). The full ``dam-capaci
 size costs ≈ 4 CPU-hours here; three loads with 40 trials took 50 minutes. The crossing is
 read off by linear interpolation of the rates (after a decreasing fit). Each load is written to
 ``docs/dam_capacity_n2048.json`` as soon as it is measured, and a rerun skips loads already
-there.
+there. The figure ``docs/dam_capacity_n2048.png`` puts these points beside the curves of
+N = 128 … 1024 (``dam_capacity_n1024_summary.json``) and the N = ∞ crossing of the effective
+process (``dam_capacity_theory.json``).
 
 Run: ``PYTHONPATH=$PWD python docs/dam_capacity_n2048.py [--loads …] [--trials B]``.
 """
@@ -23,6 +25,7 @@ from jaxhop.dam import simulate_recall, success_crossing
 
 HERE = pathlib.Path(__file__).parent
 OUT = HERE / "dam_capacity_n2048.json"
+FIGURE = HERE / "dam_capacity_n2048.png"
 ORDER, SIZE, M0, STEPS = 3, 2048, 1.0, 20
 
 
@@ -93,6 +96,52 @@ def main() -> None:
     done["bootstrap_finite"] = int(np.isfinite(boot).sum())
     OUT.write_text(json.dumps(done, indent=1))
     print(f"crossing α'_c(2048) = {crossing:.3f} ± {done['crossing_err']:.3f}")
+    plot(loads, rates, wins, done)
+
+
+def plot(loads, rates, wins, done) -> None:
+    """Success rate against α' for every size, the N = 2048 points with binomial errors."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    smaller = json.loads((HERE / "dam_capacity_n1024_summary.json").read_text())
+    theory = json.loads((HERE / "dam_capacity_theory.json").read_text())
+    at_t = next(r for r in theory if r["m0"] == 1.0 and r["steps"] == STEPS)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for curve, crossing in zip(smaller["curves"], smaller["capacity_by_size"]):
+        label = f"N = {curve['size']}: {crossing:.3f}"
+        ax.plot(curve["loads"], curve["rates"], ".-", lw=1, label=label)
+    err = [np.sqrt(r * (1 - r) / w.size) for r, w in zip(rates, wins)]
+    ax.errorbar(
+        loads,
+        rates,
+        yerr=err,
+        fmt="s-",
+        color="k",
+        capsize=3,
+        label=f"N = 2048: {done['crossing']:.3f}",
+    )
+    ax.axhline(0.5, color="0.6", lw=0.8)
+    ax.axvline(
+        at_t["crossing"],
+        color="tab:red",
+        ls="--",
+        label=f"effective process, N = ∞: {at_t['crossing']:.3f}",
+    )
+    ax.set_xlabel("effective load α' = κ₃M/N²")
+    ax.set_ylabel(f"success rate: m({STEPS}) > 1/2")
+    ax.set_title(
+        f"n = 3, m0 = 1, T = {STEPS}; crossings of 1/2 in the legend",
+        fontsize=10,
+    )
+    ax.set_xlim(0.34, 0.56)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(FIGURE, dpi=120)
+    print(f"wrote {FIGURE}")
 
 
 if __name__ == "__main__":
