@@ -75,13 +75,18 @@ def main() -> None:
             flush=True,
         )
     points = sorted(
-        (p for p in done["points"] if p["size"] == SIZE and p["trials"] == args.trials),
+        (
+            p
+            for p in done["points"]
+            if (p["size"], p["trials"], p["seed"]) == (SIZE, args.trials, args.seed)
+        ),
         key=lambda p: p["effective_load"],
     )
     loads = np.asarray([p["effective_load"] for p in points])
     rates = np.asarray([p["rate"] for p in points])
     crossing = success_crossing(loads, rates)
-    # error: a bootstrap over the trials (each its own pattern set) of every load, as the CLI's
+    # error: a bootstrap over the trials (each its own pattern set) of every load, as
+    # dam-capacity's bootstrap over pattern sets
     wins = [np.asarray(p["m_final"]) > 0.5 for p in points]
     rng = np.random.default_rng(args.seed)
     boot = [

@@ -1,12 +1,13 @@
 """The N = ∞ crossing of the capacity protocol from the effective process (``docs/dam.md``).
 
 For n = 3 and each (m0, T): the mean of m(T) over independent Monte-Carlo runs of the effective
-process on a grid of loads α', and the load where it crosses 1/2 (linear interpolation). Near
+process on a grid of loads α', and the load where it crosses 1/2 (``success_crossing``: linear
+interpolation of the decreasing fit). Near
 the crossing single runs scatter widely (at T = 20, α' = 0.40: m(20) = 0.54–0.70 over four
 runs of 2¹³ paths), and few paths bias m(T) low (0.621, 0.647, 0.662 mean of four runs at 2¹³,
 2¹⁵, 2¹⁷ paths), so every point is the mean of four runs of 2¹⁷ paths (2¹⁶ at T = 100).
 Writes ``docs/dam_capacity_theory.json``. Run: ``PYTHONPATH=$PWD python
-docs/dam_capacity_theory.py`` (≈ 7 min on 2 CPU cores).
+docs/dam_capacity_theory.py`` (≈ 6 min on 2 CPU cores).
 """
 
 import json
@@ -16,7 +17,7 @@ import time
 import jax
 import numpy as np
 
-from jaxhop.dam import effective_process
+from jaxhop.dam import effective_process, success_crossing
 
 HERE = pathlib.Path(__file__).parent
 SEEDS = 4
@@ -26,14 +27,6 @@ CASES = [  # (m0, T, paths, loads)
     (1.0, 100, 2**16, (0.32, 0.34, 0.36, 0.38)),
     (0.9, 20, 2**17, (0.38, 0.40, 0.42)),
 ]
-
-
-def crossing(loads, m):
-    """First load where the mean m(T) falls through 1/2 (linear interpolation), or None."""
-    for i in range(len(loads) - 1):
-        if m[i] >= 0.5 > m[i + 1]:
-            return loads[i] + (loads[i + 1] - loads[i]) * (m[i] - 0.5) / (m[i] - m[i + 1])
-    return None
 
 
 def run() -> list[dict]:
@@ -64,7 +57,7 @@ def run() -> list[dict]:
                 m_final_mean=mean.tolist(),
                 m_final_sem=(finals.std(1) / np.sqrt(SEEDS)).tolist(),
                 m_final_runs=finals.tolist(),
-                crossing=crossing(list(loads), mean),
+                crossing=success_crossing(loads, mean),
                 seconds=time.perf_counter() - start,
             )
         )
